@@ -1,0 +1,509 @@
+"""The graph model: a typed face over one ``networkx.MultiDiGraph``.
+
+Nodes are keyed ``kind:id`` (``actor:kit-connor``) and carry a ``GraphNode``
+under the attribute ``node``; edges are keyed by their ``Relation`` and carry
+their ``sources`` (and, for a portrayal, its role and episodes). Everything
+above this module (resolvers, the command line, tests) asks these methods and
+never walks networkx itself, so the storage can change without touching them.
+
+Reads walk the adjacency (``G.succ`` / ``G.pred``) of one node at a time; no
+query copies the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+import networkx as nx
+
+from graph_data.kinds import CastRole, NodeKind, Relation
+from graph_data.loader import Dataset
+from graph_data.records import (
+    CharacterFields,
+    CreatorFields,
+    EpisodeFields,
+    EventFields,
+    SceneFields,
+    SeasonFields,
+    ShowFields,
+    Sourced,
+    SourceFields,
+    WorkFields,
+    fields_of,
+)
+
+F = TypeVar("F")
+_LAST = 1 << 30  # sorts unnumbered scenes after numbered ones
+
+
+def node_key(kind: NodeKind, local_id: str) -> str:
+    """The graph key of a record: its kind in lower case, a colon, its id."""
+    return f"{kind.value.lower()}:{local_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode(Generic[F]):
+    """One node: its key, kind, facts, and the sources of those facts."""
+
+    key: str
+    kind: NodeKind
+    data: F
+    sources: tuple[str, ...]
+    field_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def local_id(self) -> str:
+        return self.key.partition(":")[2]
+
+    def sources_of(self, field_name: str) -> tuple[str, ...]:
+        """The sources of one field (camelCase): its own if it has any, else the node's."""
+        return self.field_sources.get(field_name, self.sources)
+
+    @property
+    def label(self) -> str:
+        """A human name for the node: its name or title, else its id."""
+        data: Any = self.data
+        for attr in ("name", "title"):
+            value = getattr(data, attr, None)
+            if value:
+                return str(value)
+        return self.local_id
+
+
+@dataclass(frozen=True, slots=True)
+class Portrayal:
+    """An actor playing a character in a show; ``episodes`` are resolved keys."""
+
+    actor: str
+    character: str
+    show: str
+    role: CastRole
+    credited_name: str | None
+    episodes: tuple[str, ...]
+    sources: tuple[str, ...]
+    field_sources: Mapping[str, tuple[str, ...]]
+
+    def sources_of(self, field_name: str) -> tuple[str, ...]:
+        return self.field_sources.get(field_name, self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """A relationship seen from one character: its kind and the other character."""
+
+    kind: str
+    other: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CoStar:
+    """Another actor and what two actors' characters share."""
+
+    actor: str
+    shared_episodes: int
+    shared_scenes: int
+
+
+class ShowGraph:
+    """The knowledge graph with typed accessors; see the module docstring."""
+
+    def __init__(self, graph: nx.MultiDiGraph | None = None) -> None:
+        self.graph: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
+        self.version = 0
+        self._by_kind: dict[NodeKind, list[GraphNode[Any]]] | None = None
+
+    # --- building ------------------------------------------------------------
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> ShowGraph:
+        """Build the graph from validated records (see ``graph_data.loader``)."""
+        model = cls()
+        _Builder(model).build(dataset)
+        return model
+
+    def add_node(self, node: GraphNode[Any]) -> None:
+        self.graph.add_node(node.key, kind=node.kind, node=node)
+        self._by_kind = None
+
+    def add_edge(
+        self, u: str, v: str, relation: Relation, sources: Iterable[str], **props: Any
+    ) -> None:
+        self.graph.add_edge(u, v, key=relation, sources=tuple(sources), **props)
+
+    # --- nodes ---------------------------------------------------------------
+
+    def node(self, key: str) -> GraphNode[Any] | None:
+        """The node with this key, or None."""
+        attrs = self.graph.nodes.get(key)
+        return cast("GraphNode[Any]", attrs["node"]) if attrs is not None else None
+
+    def require(self, key: str) -> GraphNode[Any]:
+        """The node with this key, for keys read off an edge (an edge never outlives its ends)."""
+        node = self.node(key)
+        if node is None:
+            raise LookupError(f"no node {key!r}: the graph is inconsistent")
+        return node
+
+    def nodes_of(self, kind: NodeKind) -> Sequence[GraphNode[Any]]:
+        """All nodes of a kind in their natural order (see ``sort_key``)."""
+        if self._by_kind is None:
+            groups: dict[NodeKind, list[GraphNode[Any]]] = {k: [] for k in NodeKind}
+            for _, attrs in self.graph.nodes(data=True):
+                groups[attrs["kind"]].append(attrs["node"])
+            for nodes in groups.values():
+                nodes.sort(key=self.sort_key)
+            self._by_kind = groups
+        return self._by_kind[kind]
+
+    def count(self, kind: NodeKind) -> int:
+        return len(self.nodes_of(kind))
+
+    def sort_key(self, node: GraphNode[Any]) -> tuple[Any, ...]:
+        """Natural order: seasons and episodes by number, scenes by order, the rest by name."""
+        data: Any = node.data
+        if node.kind is NodeKind.SEASON:
+            show = self._one_in(node.key, Relation.HAS_SEASON)
+            return (show or "", data.number, node.key)
+        if node.kind is NodeKind.EPISODE:
+            season = self.node(self._one_in(node.key, Relation.HAS_EPISODE) or "")
+            season_order = self.sort_key(season) if season else ()
+            return (*season_order, data.number, node.key)
+        if node.kind is NodeKind.SCENE:
+            return (data.order or _LAST, node.key)
+        return (node.label.casefold(), node.key)
+
+    def sources(self, keys: Iterable[str]) -> list[GraphNode[SourceFields]]:
+        """Source nodes for source keys, in the order given, without repeats."""
+        found = (self.node(key) for key in dict.fromkeys(keys))
+        return [node for node in found if node is not None]
+
+    # --- walking the adjacency ----------------------------------------------
+
+    def out(self, key: str, relation: Relation) -> list[GraphNode[Any]]:
+        """Nodes that ``key`` points at through ``relation``, in natural order."""
+        succ = self.graph.succ.get(key, {})
+        return self._sorted(v for v, edges in succ.items() if relation in edges)
+
+    def into(self, key: str, relation: Relation) -> list[GraphNode[Any]]:
+        """Nodes that point at ``key`` through ``relation``, in natural order."""
+        pred = self.graph.pred.get(key, {})
+        return self._sorted(u for u, edges in pred.items() if relation in edges)
+
+    def edge(self, u: str, v: str, relation: Relation) -> Mapping[str, Any] | None:
+        """The attributes of one edge (its sources and properties), or None."""
+        return cast("Mapping[str, Any] | None", self.graph.succ.get(u, {}).get(v, {}).get(relation))
+
+    def _one_in(self, key: str, relation: Relation) -> str | None:
+        for u, edges in self.graph.pred.get(key, {}).items():
+            if relation in edges:
+                return cast(str, u)
+        return None
+
+    def _sorted(self, keys: Iterable[str]) -> list[GraphNode[Any]]:
+        nodes = [self.graph.nodes[key]["node"] for key in keys]
+        return sorted(nodes, key=self.sort_key)
+
+    # --- shows, works and creators --------------------------------------------
+
+    def seasons(self, show: str) -> list[GraphNode[SeasonFields]]:
+        return self.out(show, Relation.HAS_SEASON)
+
+    def show_characters(self, show: str) -> list[GraphNode[CharacterFields]]:
+        return self.out(show, Relation.HAS_CHARACTER)
+
+    def based_on(self, show: str) -> GraphNode[WorkFields] | None:
+        works = self.out(show, Relation.BASED_ON)
+        return works[0] if works else None
+
+    def adaptations(self, work: str) -> list[GraphNode[ShowFields]]:
+        return self.into(work, Relation.BASED_ON)
+
+    def show_creators(self, show: str) -> list[GraphNode[CreatorFields]]:
+        return self.into(show, Relation.CREATED)
+
+    def authors(self, work: str) -> list[GraphNode[CreatorFields]]:
+        return self.into(work, Relation.WROTE)
+
+    def works(self, creator: str) -> list[GraphNode[WorkFields]]:
+        return self.out(creator, Relation.WROTE)
+
+    def creator_shows(self, creator: str) -> list[GraphNode[ShowFields]]:
+        return self.out(creator, Relation.CREATED)
+
+    # --- seasons, episodes, scenes -------------------------------------------
+
+    def season_show(self, season: str) -> GraphNode[ShowFields]:
+        return self._parent(season, Relation.HAS_SEASON)
+
+    def episodes(self, season: str) -> list[GraphNode[EpisodeFields]]:
+        return self.out(season, Relation.HAS_EPISODE)
+
+    def episode_season(self, episode: str) -> GraphNode[SeasonFields]:
+        return self._parent(episode, Relation.HAS_EPISODE)
+
+    def scenes(self, parent: str) -> list[GraphNode[SceneFields]]:
+        """Scenes of an episode, or stills placed directly in a season."""
+        return self.out(parent, Relation.HAS_SCENE)
+
+    def scene_episode(self, scene: str) -> GraphNode[EpisodeFields] | None:
+        parent = self._parent(scene, Relation.HAS_SCENE)
+        return parent if parent.kind is NodeKind.EPISODE else None
+
+    def scene_season(self, scene: str) -> GraphNode[SeasonFields]:
+        parent = self._parent(scene, Relation.HAS_SCENE)
+        return parent if parent.kind is NodeKind.SEASON else self.episode_season(parent.key)
+
+    def scene_characters(self, scene: str) -> list[GraphNode[CharacterFields]]:
+        return self.into(scene, Relation.APPEARS_IN)
+
+    def episode_characters(self, episode: str) -> list[GraphNode[CharacterFields]]:
+        """Characters seen in the episode, directly or in one of its scenes."""
+        keys = {node.key for node in self.into(episode, Relation.APPEARS_IN)}
+        for scene in self.scenes(episode):
+            keys.update(node.key for node in self.scene_characters(scene.key))
+        return self._sorted(keys)
+
+    def revealed_by(self, scene: str) -> list[GraphNode[EventFields]]:
+        return self.into(scene, Relation.REVEALED)
+
+    def revealed(self, event: str) -> list[GraphNode[SceneFields]]:
+        return self.out(event, Relation.REVEALED)
+
+    def _parent(self, key: str, relation: Relation) -> GraphNode[Any]:
+        parent = self._one_in(key, relation)
+        if parent is None:  # the loader guarantees every child has its parent
+            raise LookupError(f"{key} has no {relation} parent")
+        return cast("GraphNode[Any]", self.graph.nodes[parent]["node"])
+
+    # --- characters and actors -----------------------------------------------
+
+    def character_show(self, character: str) -> GraphNode[ShowFields]:
+        return self._parent(character, Relation.HAS_CHARACTER)
+
+    def character_scenes(self, character: str) -> list[GraphNode[SceneFields]]:
+        return [n for n in self.out(character, Relation.APPEARS_IN) if n.kind is NodeKind.SCENE]
+
+    def character_episodes(self, character: str) -> list[GraphNode[EpisodeFields]]:
+        """Episodes the character appears in, directly or through a scene."""
+        keys = {
+            n.key for n in self.out(character, Relation.APPEARS_IN) if n.kind is NodeKind.EPISODE
+        }
+        for scene in self.character_scenes(character):
+            episode = self.scene_episode(scene.key)
+            if episode is not None:
+                keys.add(episode.key)
+        return self._sorted(keys)
+
+    def relationships(self, character: str) -> list[Relationship]:
+        """Relationships in both directions, as seen from this character."""
+        found = [
+            Relationship(attrs["kind"], v, attrs["sources"])
+            for v, edges in self.graph.succ[character].items()
+            for relation, attrs in edges.items()
+            if relation == Relation.RELATED_TO
+        ] + [
+            Relationship(attrs["kind"], u, attrs["sources"])
+            for u, edges in self.graph.pred[character].items()
+            for relation, attrs in edges.items()
+            if relation == Relation.RELATED_TO
+        ]
+        return sorted(
+            found, key=lambda r: (r.kind, self.sort_key(self.graph.nodes[r.other]["node"]))
+        )
+
+    def portrayals_of_actor(self, actor: str) -> list[Portrayal]:
+        return [self._portrayal(actor, c.key) for c in self.out(actor, Relation.PORTRAYS)]
+
+    def portrayals_of_character(self, character: str) -> list[Portrayal]:
+        return [self._portrayal(a.key, character) for a in self.into(character, Relation.PORTRAYS)]
+
+    def portrayals_in_show(self, show: str) -> list[Portrayal]:
+        """The cast of a show: portrayals of its characters, by character then actor."""
+        return [
+            p
+            for c in self.show_characters(show)
+            for p in self.portrayals_of_character(c.key)
+            if p.show == show
+        ]
+
+    def _portrayal(self, actor: str, character: str) -> Portrayal:
+        attrs = self.graph.succ[actor][character][Relation.PORTRAYS]
+        show: str = attrs["show"] or self.character_show(character).key
+        episodes = attrs["episodes"]
+        if episodes is None:
+            episodes = tuple(
+                e.key
+                for e in self.character_episodes(character)
+                if self.season_show(self.episode_season(e.key).key).key == show
+            )
+        return Portrayal(
+            actor,
+            character,
+            show,
+            attrs["role"],
+            attrs["credited_name"],
+            tuple(episodes),
+            attrs["sources"],
+            attrs["field_sources"],
+        )
+
+    def portrayal_scenes(self, link: Portrayal) -> list[GraphNode[SceneFields]]:
+        """The character's scenes in the portrayal's show and episodes (stills included)."""
+        found = []
+        for scene in self.character_scenes(link.character):
+            episode = self.scene_episode(scene.key)
+            if episode is not None and episode.key not in link.episodes:
+                continue
+            if self.season_show(self.scene_season(scene.key).key).key == link.show:
+                found.append(scene)
+        return found
+
+    def actor_shows(self, actor: str) -> list[GraphNode[ShowFields]]:
+        return self._sorted({p.show for p in self.portrayals_of_actor(actor)})
+
+    def co_stars(self, actor: str) -> list[CoStar]:
+        """Actors sharing a show, most shared episodes first, then most shared scenes."""
+        mine = self._appearances(actor)
+        shows = {node.key for node in self.actor_shows(actor)}
+        others = {p.actor for show in shows for p in self.portrayals_in_show(show)} - {actor}
+        found = []
+        for other in others:
+            theirs = self._appearances(other)
+            found.append(CoStar(other, len(mine[0] & theirs[0]), len(mine[1] & theirs[1])))
+        return sorted(
+            found,
+            key=lambda c: (
+                -c.shared_episodes,
+                -c.shared_scenes,
+                self.sort_key(self.graph.nodes[c.actor]["node"]),
+            ),
+        )
+
+    def _appearances(self, actor: str) -> tuple[set[str], set[str]]:
+        """(episode keys, scene keys) where any of the actor's portrayals appear."""
+        episodes: set[str] = set()
+        scenes: set[str] = set()
+        for portrayal in self.portrayals_of_actor(actor):
+            episodes.update(portrayal.episodes)
+            scenes.update(s.key for s in self.character_scenes(portrayal.character))
+        return episodes, scenes
+
+
+class _Builder:
+    """Turns validated records into nodes and edges; links take their record's sources."""
+
+    def __init__(self, model: ShowGraph) -> None:
+        self.model = model
+
+    def build(self, dataset: Dataset) -> None:
+        for kind, records in dataset.nodes.items():
+            for record in records:
+                self._node(kind, record)
+        for kind, records in dataset.nodes.items():
+            for record in records:
+                self._links_of(kind, record)
+        for link in dataset.links.get("portrayals", ()):
+            self.model.add_edge(
+                self._key(NodeKind.ACTOR, link.actor),
+                self._key(NodeKind.CHARACTER, link.character),
+                Relation.PORTRAYS,
+                self._sources(link.sources),
+                show=self._key(NodeKind.SHOW, link.show) if link.show else None,
+                role=link.role,
+                credited_name=link.credited_name,
+                episodes=None
+                if link.episodes is None
+                else tuple(self._key(NodeKind.EPISODE, e) for e in link.episodes),
+                field_sources=self._field_sources(link),
+            )
+        for link in dataset.links.get("relationships", ()):
+            self.model.add_edge(
+                self._key(NodeKind.CHARACTER, link.from_),
+                self._key(NodeKind.CHARACTER, link.to),
+                Relation.RELATED_TO,
+                self._sources(link.sources),
+                kind=link.kind,
+            )
+        for link in dataset.links.get("appearances", ()):
+            self.model.add_edge(
+                self._key(NodeKind.CHARACTER, link.character),
+                self._key(NodeKind.EPISODE, link.episode),
+                Relation.APPEARS_IN,
+                self._sources(link.sources),
+            )
+
+    @staticmethod
+    def _key(kind: NodeKind, local_id: str) -> str:
+        return node_key(kind, local_id)
+
+    def _sources(self, ids: Iterable[str]) -> tuple[str, ...]:
+        return tuple(node_key(NodeKind.SOURCE, i) for i in ids)
+
+    def _field_sources(self, record: Sourced) -> dict[str, tuple[str, ...]]:
+        return {name: self._sources(ids) for name, ids in record.field_sources.items()}
+
+    def _node(self, kind: NodeKind, record: Any) -> None:
+        sourced = isinstance(record, Sourced)
+        key = node_key(kind, record.id)
+        self.model.add_node(
+            GraphNode(
+                key=key,
+                kind=kind,
+                data=fields_of(kind, record),
+                # A source cites itself; everything else cites its records' sources.
+                sources=self._sources(record.sources) if sourced else (key,),
+                field_sources=self._field_sources(record) if sourced else {},
+            )
+        )
+
+    def _link(self, record: Sourced, field_name: str, u: str, v: str, relation: Relation) -> None:
+        self.model.add_edge(u, v, relation, self._sources(record.sources_for(field_name)))
+
+    def _links_of(self, kind: NodeKind, record: Any) -> None:
+        """The edges a node record declares through its reference fields."""
+        key = node_key(kind, record.id)
+        k = self._key
+        match kind:
+            case NodeKind.WORK:
+                for author in record.authors:
+                    self._link(record, "authors", k(NodeKind.CREATOR, author), key, Relation.WROTE)
+            case NodeKind.SHOW:
+                if record.based_on:
+                    self._link(
+                        record, "basedOn", key, k(NodeKind.WORK, record.based_on), Relation.BASED_ON
+                    )
+                for creator in record.creators:
+                    self._link(
+                        record, "creators", k(NodeKind.CREATOR, creator), key, Relation.CREATED
+                    )
+            case NodeKind.SEASON:
+                self._link(record, "show", k(NodeKind.SHOW, record.show), key, Relation.HAS_SEASON)
+            case NodeKind.EPISODE:
+                self._link(
+                    record, "season", k(NodeKind.SEASON, record.season), key, Relation.HAS_EPISODE
+                )
+            case NodeKind.SCENE:
+                if record.episode:
+                    parent = k(NodeKind.EPISODE, record.episode)
+                    self._link(record, "episode", parent, key, Relation.HAS_SCENE)
+                else:
+                    parent = k(NodeKind.SEASON, record.season)
+                    self._link(record, "season", parent, key, Relation.HAS_SCENE)
+                for character in record.characters:
+                    self._link(
+                        record,
+                        "characters",
+                        k(NodeKind.CHARACTER, character),
+                        key,
+                        Relation.APPEARS_IN,
+                    )
+            case NodeKind.CHARACTER:
+                self._link(
+                    record, "show", k(NodeKind.SHOW, record.show), key, Relation.HAS_CHARACTER
+                )
+            case NodeKind.EVENT:
+                for scene in record.revealed:
+                    self._link(record, "revealed", key, k(NodeKind.SCENE, scene), Relation.REVEALED)

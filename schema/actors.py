@@ -1,0 +1,163 @@
+"""Actors and Portrayal, the actor-to-character link with its role and episodes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+import strawberry
+
+from graph_data.kinds import CastRole, NodeKind
+from graph_data.model import CoStar
+from graph_data.model import Portrayal as PortrayalLink
+from graph_data.records import ActorFields
+from schema.characters import Character
+from schema.connections import Connection, PageInfo, connection, paginate
+from schema.context import Info, graph_of
+from schema.relay import Node, node_type
+from schema.seasons import Episode, Scene
+from schema.shows import Show
+from schema.sources import NodeSources, Sourced
+
+T = TypeVar("T")
+
+CastRoleEnum = strawberry.enum(CastRole, name="CastRole", description="Billing of a portrayal.")
+
+
+@node_type(NodeKind.ACTOR)
+@strawberry.type(description="A performer, linked to the characters they play by portrayals.")
+class Actor(NodeSources, Node, Sourced):
+    @strawberry.field(description="The actor's name.")
+    def name(self) -> str:
+        return self._data.name
+
+    @strawberry.field(description="Characters played, with show, role and episodes.")
+    def portrayals(self, info: Info) -> list[Portrayal]:
+        links = graph_of(info).portrayals_of_actor(self.graph_node.key)
+        return [Portrayal(link=link) for link in links]
+
+    @strawberry.field(description="Characters played.")
+    def characters(self, info: Info) -> list[Character]:
+        graph = graph_of(info)
+        links = graph.portrayals_of_actor(self.graph_node.key)
+        return [
+            Character(graph_node=node) for link in links if (node := graph.node(link.character))
+        ]
+
+    @strawberry.field(description="Shows the actor appears in.")
+    def shows(self, info: Info) -> list[Show]:
+        return [Show(graph_node=s) for s in graph_of(info).actor_shows(self.graph_node.key)]
+
+    @strawberry.field(
+        description="Actors of the same shows, most shared episodes first, then most shared "
+        "scenes, then by name; each edge gives the shared counts."
+    )
+    def co_stars(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> ActorConnection:
+        graph = graph_of(info)
+
+        def edge(cursor: str, co_star: CoStar) -> ActorEdge:
+            return ActorEdge(
+                cursor=cursor,
+                node=Actor(graph_node=graph.require(co_star.actor)),
+                shared_episodes=co_star.shared_episodes,
+                shared_scenes=co_star.shared_scenes,
+            )
+
+        co_stars = graph.co_stars(self.graph_node.key)
+        return actor_connection(co_stars, lambda c: c.actor, edge, first, after)
+
+    @property
+    def _data(self) -> ActorFields:
+        return self.graph_node.data  # type: ignore[no-any-return]
+
+
+@strawberry.type(
+    description="The actor-to-character link: one actor playing one character in one show."
+)
+class Portrayal(Sourced):
+    link: strawberry.Private[PortrayalLink]
+
+    @strawberry.field(description="The actor.")
+    def actor(self, info: Info) -> Actor:
+        return Actor(graph_node=graph_of(info).require(self.link.actor))
+
+    @strawberry.field(description="The character played.")
+    def character(self, info: Info) -> Character:
+        return Character(graph_node=graph_of(info).require(self.link.character))
+
+    @strawberry.field(description="The show in which the actor plays the character.")
+    def show(self, info: Info) -> Show:
+        return Show(graph_node=graph_of(info).require(self.link.show))
+
+    @strawberry.field(description="Billing: main, recurring or guest.")
+    def role(self) -> CastRole:
+        return self.link.role
+
+    @strawberry.field(description="The name in the credits, when it differs from the character's.")
+    def credited_name(self) -> str | None:
+        return self.link.credited_name
+
+    @strawberry.field(description="How many episodes the actor plays the character in (recorded).")
+    def episode_count(self) -> int:
+        return len(self.link.episodes)
+
+    @strawberry.field(description="Episodes the actor plays the character in, in order.")
+    def episodes(self, info: Info) -> list[Episode]:
+        graph = graph_of(info)
+        return [Episode(graph_node=node) for key in self.link.episodes if (node := graph.node(key))]
+
+    @strawberry.field(description="Scenes and stills of this character in this show.")
+    def scenes(self, info: Info) -> list[Scene]:
+        return [Scene(graph_node=s) for s in graph_of(info).portrayal_scenes(self.link)]
+
+    def source_map(self) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+        return self.link.sources, self.link.field_sources
+
+
+@strawberry.type(description="An actor in a list, with what they share with the actor asked about.")
+class ActorEdge:
+    cursor: str = strawberry.field(description="Opaque position of this item, for `after`.")
+    node: Actor = strawberry.field(description="The actor.")
+    shared_episodes: int | None = strawberry.field(
+        default=None, description="In `coStars`: episodes both actors' characters appear in."
+    )
+    shared_scenes: int | None = strawberry.field(
+        default=None, description="In `coStars`: scenes and stills both actors' characters share."
+    )
+
+
+@strawberry.type(description="A page of actors.")
+class ActorConnection:
+    total_count: int = strawberry.field(description="Items in the whole list, not the page.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    edges: list[ActorEdge] = strawberry.field(description="The page's actors with their cursors.")
+    nodes: list[Actor] = strawberry.field(description="The page's actors, without cursors.")
+
+
+def actor_connection(
+    items: Sequence[T],
+    key_of: Callable[[T], str],
+    make_edge: Callable[[str, T], ActorEdge],
+    first: int | None,
+    after: str | None,
+) -> ActorConnection:
+    """A page of actors; ``make_edge`` builds each edge from its cursor and item."""
+    page = paginate(items, key_of, first, after)
+    edges = [make_edge(cursor, item) for cursor, item in zip(page.cursors, page.items, strict=True)]
+    return ActorConnection(
+        total_count=page.total,
+        page_info=page.page_info(),
+        edges=edges,
+        nodes=[edge.node for edge in edges],
+    )
+
+
+def portrayal_connection(
+    links: Sequence[PortrayalLink], first: int | None, after: str | None
+) -> Connection[Portrayal]:
+    """A page of portrayals; a portrayal is identified by its actor and character."""
+    return connection(
+        links, lambda p: f"{p.actor}|{p.character}", lambda p: Portrayal(link=p), first, after
+    )

@@ -1,0 +1,90 @@
+"""Characters and the relationships between them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graph_data.kinds import NodeKind
+from graph_data.model import Relationship as RelationshipLink
+from graph_data.records import CharacterFields
+from schema.context import Info, graph_of
+from schema.relay import Node, node_type, wrap, wrap_all
+from schema.seasons import Episode, Scene
+from schema.sources import NodeSources, Sourced
+
+if TYPE_CHECKING:
+    from schema.actors import Actor, Portrayal
+    from schema.shows import Show
+
+ShowRef = Annotated["Show", strawberry.lazy("schema.shows")]
+ActorRef = Annotated["Actor", strawberry.lazy("schema.actors")]
+PortrayalRef = Annotated["Portrayal", strawberry.lazy("schema.actors")]
+
+
+@node_type(NodeKind.CHARACTER)
+@strawberry.type(description="A character of a show, played by one or more actors.")
+class Character(NodeSources, Node, Sourced):
+    @strawberry.field(description="The name the character goes by.")
+    def name(self) -> str:
+        return self._data.name
+
+    @strawberry.field(description="Full name, when known.")
+    def full_name(self) -> str | None:
+        return self._data.full_name
+
+    @strawberry.field(description="Other names the character is known by.")
+    def aliases(self) -> list[str]:
+        return list(self._data.aliases)
+
+    @strawberry.field(description="The show the character belongs to.")
+    def show(self, info: Info) -> ShowRef:
+        return wrap(graph_of(info).character_show(self.graph_node.key))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Who plays the character, with role and episodes.")
+    def portrayals(self, info: Info) -> list[PortrayalRef]:
+        from schema.actors import Portrayal  # here: actors import characters
+
+        links = graph_of(info).portrayals_of_character(self.graph_node.key)
+        return [Portrayal(link=link) for link in links]
+
+    @strawberry.field(description="Actors who play the character.")
+    def actors(self, info: Info) -> list[ActorRef]:
+        graph = graph_of(info)
+        links = graph.portrayals_of_character(self.graph_node.key)
+        return wrap_all([node for link in links if (node := graph.node(link.actor))])
+
+    @strawberry.field(description="Episodes the character appears in, in broadcast order.")
+    def episodes(self, info: Info) -> list[Episode]:
+        found = graph_of(info).character_episodes(self.graph_node.key)
+        return [Episode(graph_node=e) for e in found]
+
+    @strawberry.field(description="Scenes and stills the character appears in.")
+    def scenes(self, info: Info) -> list[Scene]:
+        return [Scene(graph_node=s) for s in graph_of(info).character_scenes(self.graph_node.key)]
+
+    @strawberry.field(description="Relationships with other characters, in both directions.")
+    def relationships(self, info: Info) -> list[Relationship]:
+        return [Relationship(link=r) for r in graph_of(info).relationships(self.graph_node.key)]
+
+    @property
+    def _data(self) -> CharacterFields:
+        return self.graph_node.data  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A typed link between two characters, e.g. DATING or FRIENDS.")
+class Relationship(Sourced):
+    link: strawberry.Private[RelationshipLink]
+
+    @strawberry.field(description="The kind of relationship, e.g. DATING.")
+    def kind(self) -> str:
+        return self.link.kind
+
+    @strawberry.field(description="The other character.")
+    def character(self, info: Info) -> Character:
+        return Character(graph_node=graph_of(info).require(self.link.other))
+
+    def source_map(self) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+        return self.link.sources, {}

@@ -1,0 +1,130 @@
+"""Cursor connections: one paging helper that every connection uses.
+
+``first`` defaults to ``DEFAULT_PAGE_SIZE`` and may not exceed ``MAX_PAGE_SIZE``.
+A cursor is base64 of ``offset:key``: the offset makes the next page a list
+slice, and the key lets us notice that the list changed under the cursor and
+find the item again, so pages stay correct across writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import strawberry
+
+from schema.errors import UserError
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+N = TypeVar("N")
+
+
+@strawberry.type(description="Where a page sits in its connection (Relay cursor connections).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item, if any.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item; pass it as `after` for the next page."
+    )
+
+
+@strawberry.type(description="One item of a connection with its cursor.")
+class Edge(Generic[N]):
+    cursor: str = strawberry.field(description="Opaque position of this item, for `after`.")
+    node: N = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, with the total count and cursors to page on.")
+class Connection(Generic[N]):
+    total_count: int = strawberry.field(description="Items in the whole list, not the page.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    edges: list[Edge[N]] = strawberry.field(description="The page's items with their cursors.")
+    nodes: list[N] = strawberry.field(description="The page's items, without cursors.")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """A slice of a list plus what a connection needs to describe it."""
+
+    items: Sequence[T]
+    cursors: list[str]
+    total: int
+    has_next: bool
+    has_previous: bool
+
+    def page_info(self) -> PageInfo:
+        return PageInfo(
+            has_next_page=self.has_next,
+            has_previous_page=self.has_previous,
+            start_cursor=self.cursors[0] if self.cursors else None,
+            end_cursor=self.cursors[-1] if self.cursors else None,
+        )
+
+
+def check_first(first: int | None, argument: str = "first") -> int:
+    """The page size to use; ``UserError`` naming the limit when it is out of range."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0:
+        raise UserError(f"`{argument}` must not be negative (got {first})")
+    if first > MAX_PAGE_SIZE:
+        raise UserError(
+            f"`{argument}` is limited to {MAX_PAGE_SIZE} items per page (got {first}); "
+            "page through with `after`",
+            limit=MAX_PAGE_SIZE,
+        )
+    return first
+
+
+def paginate(
+    items: Sequence[T], key_of: Callable[[T], str], first: int | None, after: str | None
+) -> Page[T]:
+    """The page of ``items`` after the ``after`` cursor, at most ``first`` long."""
+    size = check_first(first)
+    start = _position_after(items, key_of, after) if after else 0
+    page = items[start : start + size]
+    cursors = [_cursor(start + i, key_of(item)) for i, item in enumerate(page)]
+    return Page(page, cursors, len(items), start + size < len(items), start > 0)
+
+
+def connection(
+    items: Sequence[T],
+    key_of: Callable[[T], str],
+    wrap: Callable[[T], N],
+    first: int | None,
+    after: str | None,
+) -> Connection[N]:
+    """A Relay connection over ``items`` whose objects are made by ``wrap``."""
+    page = paginate(items, key_of, first, after)
+    nodes = [wrap(item) for item in page.items]
+    return Connection(
+        total_count=page.total,
+        page_info=page.page_info(),
+        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
+        nodes=nodes,
+    )
+
+
+def _cursor(offset: int, key: str) -> str:
+    return base64.b64encode(f"{offset}:{key}".encode()).decode()
+
+
+def _position_after(items: Sequence[T], key_of: Callable[[T], str], after: str) -> int:
+    try:
+        offset_text, _, key = base64.b64decode(after, validate=True).decode().partition(":")
+        offset = int(offset_text)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise UserError(f"`after` is not a cursor of this connection: {after!r}") from None
+    if 0 <= offset < len(items) and key_of(items[offset]) == key:
+        return offset + 1
+    for index, item in enumerate(items):  # the list changed since the cursor was issued
+        if key_of(item) == key:
+            return index + 1
+    raise UserError("`after` points at an item that is no longer in this list; start again")

@@ -1,0 +1,83 @@
+"""Relay global object identification: the Node interface and opaque global ids.
+
+A global id is base64 of ``TypeName:local-id`` (``Actor:kit-connor``), as in
+SWAPI; clients treat it as opaque, and ``node(id:)`` turns any of them back
+into its object. Every node type registers itself here with ``node_type`` so
+that a graph node of any kind can be wrapped in its GraphQL type.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from graph_data import GraphNode, ShowGraph, node_key
+from graph_data.kinds import NodeKind
+from schema.errors import UserError
+
+T = TypeVar("T")
+
+# Every kind has one GraphQL type; its name is the kind in title case.
+TYPE_NAMES: dict[NodeKind, str] = {kind: kind.value.title() for kind in NodeKind}
+_KINDS_BY_TYPE = {name: kind for kind, name in TYPE_NAMES.items()}
+_WRAPPERS: dict[NodeKind, Callable[[GraphNode[Any]], Any]] = {}
+
+NodeKindEnum = strawberry.enum(
+    NodeKind, name="NodeKind", description="The kinds of node in the graph."
+)
+
+
+@strawberry.interface(description="An object with a global id: `node(id:)` fetches any of them.")
+class Node:
+    graph_node: strawberry.Private[GraphNode[Any]]
+
+    @strawberry.field(description="Opaque global id, stable across restarts and versions.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id(self.graph_node))
+
+
+def node_type(kind: NodeKind) -> Callable[[type[T]], type[T]]:
+    """Register the GraphQL type that wraps graph nodes of one kind."""
+
+    def register(cls: type[T]) -> type[T]:
+        _WRAPPERS[kind] = cls  # a strawberry type is constructed with graph_node=...
+        return cls
+
+    return register
+
+
+def wrap(node: GraphNode[Any]) -> Any:
+    """The GraphQL object for a graph node, whatever its kind."""
+    return _WRAPPERS[node.kind](graph_node=node)  # type: ignore[call-arg]
+
+
+def wrap_all(nodes: list[GraphNode[Any]]) -> list[Any]:
+    return [wrap(node) for node in nodes]
+
+
+def encode_id(node: GraphNode[Any]) -> str:
+    raw = f"{TYPE_NAMES[node.kind]}:{node.local_id}"
+    return base64.b64encode(raw.encode()).decode()
+
+
+def decode_id(global_id: str) -> str:
+    """The graph key behind a global id; ``UserError`` if it is not one of ours."""
+    try:
+        raw = base64.b64decode(global_id.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    type_name, _, local_id = raw.partition(":")
+    kind = _KINDS_BY_TYPE.get(type_name)
+    if kind is None or not local_id:
+        raise UserError(f"'{global_id}' is not a valid id: use the `id` field of a node")
+    return node_key(kind, local_id)
+
+
+def resolve_id(graph: ShowGraph, global_id: str) -> Any | None:
+    """The object behind a global id, or None when no such node exists (any more)."""
+    node = graph.node(decode_id(global_id))
+    return wrap(node) if node is not None else None

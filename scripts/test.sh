@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up everything and run the whole test suite: ruff, mypy and pytest.
+# Needs only Python 3.11+; installs what the browser tests need (Debian's
+# chromium) when it is missing and the machine lets us.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "test.sh: installing Debian's chromium for the browser tests" >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== ruff check" && .venv/bin/ruff check .
+echo "== ruff format --check" && .venv/bin/ruff format --check .
+echo "== mypy" && .venv/bin/mypy
+echo "== pytest"
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+    echo "test.sh: pytest collected no tests; that is a failure" >&2
+    exit 1
+fi
+exit "$status"

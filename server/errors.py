@@ -1,0 +1,48 @@
+"""Turning GraphQL errors into response entries, masking anything unexpected.
+
+Validation errors and ``UserError`` describe the request and are shown as they
+are. Any other exception is a fault of ours: the client gets a generic message
+and an error id, and the log gets the same id with the stack trace, so no
+exception text, class name or path ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from graphql import GraphQLError
+
+logger = logging.getLogger("showgraph.errors")
+
+MASKED_MESSAGE = "Internal server error"
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for errors raised by a fault in our code rather than by the request."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    """The response entry for one error; unexpected ones are logged and masked."""
+    if not is_unexpected(error):
+        return error.formatted  # type: ignore[return-value]
+    error_id = uuid.uuid4().hex
+    original = error.original_error
+    logger.error(
+        "unexpected error %s at %s",
+        error_id,
+        error.path,
+        exc_info=(type(original), original, original.__traceback__) if original else None,
+    )
+    entry: dict[str, Any] = {
+        "message": MASKED_MESSAGE,
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+    }
+    if error.locations:
+        entry["locations"] = [loc.formatted for loc in error.locations]
+    if error.path:
+        entry["path"] = error.path
+    return entry

@@ -1,0 +1,233 @@
+"""GraphQL over HTTP: GET and POST on one endpoint, per the GraphQL-over-HTTP spec.
+
+Parsing the request, choosing the response media type and status code live
+here; executing lives in the schema. Clients that accept
+``application/graphql-response+json`` get 4xx statuses for requests that
+cannot run; ``application/json`` clients get 200 with the errors in the body,
+as the spec asks for compatibility.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from graph_data import ShowGraph
+from schema.context import Context
+from server.errors import format_error
+from server.graphiql import graphiql_html
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+STATIC_PREFIX = "/static/graphiql"
+
+DEFAULT_QUERY = """\
+# Who plays whom, and in which episodes? Run it with Ctrl-Enter.
+query ActorsAndTheirCharacters {
+  actors(first: 10) {
+    totalCount
+    nodes {
+      name
+      portrayals {
+        role
+        character {
+          name
+          fullName
+        }
+        episodeCount
+        episodes {
+          number
+          title
+          season {
+            number
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+class RequestError(Exception):
+    """A request that cannot be run; becomes a response with a GraphQL error body."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLParams:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+class GraphQLEndpoint:
+    """The ``/graphql`` endpoint bound to a schema and a graph; route to ``handle``."""
+
+    def __init__(self, schema: strawberry.Schema, graph: ShowGraph) -> None:
+        self.schema = schema
+        self.graph = graph
+        self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            media_type = _response_media_type(request)
+            if request.method == "GET" and _wants_graphiql(request):
+                return HTMLResponse(self.graphiql_page)
+            if request.method == "GET":
+                params = _params_from_query_string(request)
+            elif request.method == "POST":
+                params = await _params_from_body(request)
+            else:
+                raise RequestError(
+                    405,
+                    f"{request.method} is not supported; use GET or POST",
+                    {"Allow": "GET, POST"},
+                )
+            result = await self._execute(params, is_get=request.method == "GET")
+        except RequestError as error:
+            body = {"errors": [{"message": str(error)}]}
+            return _json(
+                body, error.status, JSON if error.status == 406 else media_type, error.headers
+            )
+        return _json(_result_body(result), _status(result, media_type), media_type)
+
+    async def _execute(self, params: GraphQLParams, *, is_get: bool) -> ExecutionResult:
+        allowed = (OperationType.QUERY,) if is_get else tuple(OperationType)
+        try:
+            return await run_in_threadpool(
+                self.schema.execute_sync,
+                params.query,
+                variable_values=params.variables,
+                context_value=Context(graph=self.graph),
+                operation_name=params.operation_name,
+                allowed_operation_types=allowed,
+            )
+        except InvalidOperationTypeError as error:
+            raise RequestError(
+                405, f"{error.as_http_error_reason('GET')}; use POST", {"Allow": "POST"}
+            ) from None
+        except MissingQueryError:
+            raise RequestError(400, "the request has no `query`") from None
+        except CannotGetOperationTypeError as error:
+            raise RequestError(400, error.as_http_error_reason()) from None
+
+
+def _response_media_type(request: Request) -> str:
+    """Pick the response type from Accept; 406 when the client takes neither JSON type."""
+    accept = request.headers.get("accept", "")
+    if not accept:
+        return JSON
+    offered = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in offered:
+        return GRAPHQL_RESPONSE
+    if JSON in offered or "*/*" in offered or "application/*" in offered:
+        return JSON
+    if request.method == "GET" and "text/html" in offered:
+        return JSON  # a browser: it will get GraphiQL, or JSON for a query in the URL
+    raise RequestError(406, f"cannot answer in {accept!r}; accept {GRAPHQL_RESPONSE} or {JSON}")
+
+
+def _wants_graphiql(request: Request) -> bool:
+    return "query" not in request.query_params and "text/html" in request.headers.get("accept", "")
+
+
+def _params_from_query_string(request: Request) -> GraphQLParams:
+    args = request.query_params
+    query = args.get("query")
+    if query is None:
+        raise RequestError(400, "the request has no `query` parameter")
+    return GraphQLParams(
+        query=query,
+        variables=_json_object(args.get("variables"), "variables"),
+        operation_name=args.get("operationName") or None,
+        extensions=_json_object(args.get("extensions"), "extensions"),
+    )
+
+
+async def _params_from_body(request: Request) -> GraphQLParams:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != JSON:
+        raise RequestError(415, f"POST bodies must be {JSON} (got {content_type or 'no type'!r})")
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as error:
+        raise RequestError(400, f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise RequestError(400, "the body must be a JSON object with a `query`")
+    query = body.get("query")
+    if not isinstance(query, str):
+        raise RequestError(400, "`query` must be a string holding a GraphQL document")
+    operation_name = body.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError(400, "`operationName` must be a string or null")
+    return GraphQLParams(
+        query=query,
+        variables=_object_or_none(body.get("variables"), "variables"),
+        operation_name=operation_name,
+        extensions=_object_or_none(body.get("extensions"), "extensions"),
+    )
+
+
+def _json_object(raw: str | None, name: str) -> dict[str, Any] | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, f"`{name}` must be a JSON-encoded object") from None
+    return _object_or_none(value, name)
+
+
+def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
+    if value is None or isinstance(value, dict):
+        return value
+    raise RequestError(400, f"`{name}` must be a JSON object or null")
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """No data and no error with a path: the document or variables were refused."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(isinstance(e, GraphQLError) and e.path is None for e in result.errors or ())
+    )
+
+
+def _status(result: ExecutionResult, media_type: str) -> int:
+    if media_type == GRAPHQL_RESPONSE and _is_request_error(result):
+        return 400
+    return 200
+
+
+def _result_body(result: ExecutionResult) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [format_error(error) for error in result.errors]
+    if not _is_request_error(result):
+        body["data"] = result.data
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body
+
+
+def _json(
+    body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)

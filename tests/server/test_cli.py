@@ -1,0 +1,108 @@
+"""The showgraph command: validate, export-schema, and serve as a real process."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph_data import BUILTIN_DATASET
+from schema.build import SDL_PATH
+from server.cli import main
+from tests.server.conftest import SHOWGRAPH, LiveServer
+
+BROKEN = """\
+format: showgraph/1
+sources: [{id: src, kind: ARTICLE, title: An article}]
+actors:
+  - {id: kit-connor, name: Kit Connor, sources: []}
+  - {id: kit-connor, name: Again, sources: [src]}
+characters:
+  - {id: nick, show: heartstoper, name: Nick, sources: [src]}
+shows:
+  - {id: heartstopper, name: Heartstopper, sources: [src]}
+"""
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    return path
+
+
+def test_validate_accepts_the_builtin_dataset(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(BUILTIN_DATASET)]) == 0
+    assert capsys.readouterr().out == f"{BUILTIN_DATASET}: ok\n"
+
+
+def test_validate_prints_every_problem_and_fails(
+    broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(broken)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{broken}: 3 problem(s)",
+        f"  - {broken}: actors[0] (id 'kit-connor'): field 'sources': needs at least one "
+        "source id: every fact names where it comes from",
+        f"  - {broken}: actors[1] (id 'kit-connor'): field 'id': duplicate id 'kit-connor' "
+        "(first defined at actors[0])",
+        f"  - {broken}: characters[0] (id 'nick'): field 'show': unknown show 'heartstoper'; "
+        "did you mean 'heartstopper'?",
+    ]
+
+
+def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
+    out = tmp_path / "schema.graphql"
+    assert main(["export-schema", "--output", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == SDL_PATH.read_text(encoding="utf-8")
+
+
+def test_serve_refuses_an_invalid_dataset_without_a_traceback(broken: Path) -> None:
+    result = subprocess.run(
+        [str(SHOWGRAPH), "serve", "--dataset", str(broken), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"cannot serve {broken}: 3 problem(s)" in result.stderr
+    assert "unknown show 'heartstoper'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_bad_setting(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(SHOWGRAPH), "serve", "--workers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "showgraph: workers must be at least 1 (got 0)\n",
+    )
+
+
+def test_serve_answers_over_a_real_socket(live_server: LiveServer) -> None:
+    response = httpx.post(
+        f"{live_server.url}/graphql", json={"query": "{ shows { nodes { name } } }"}, timeout=10
+    )
+    assert response.json() == {"data": {"shows": {"nodes": [{"name": "Heartstopper"}]}}}
+
+
+def test_serve_with_two_workers_and_a_dataset_from_the_environment() -> None:
+    server = LiveServer("--workers", "2", env={"SHOWGRAPH_DATASET": str(BUILTIN_DATASET)})
+    try:
+        server.wait_ready()
+        for _ in range(4):
+            response = httpx.get(
+                f"{server.url}/graphql", params={"query": "{ actors { totalCount } }"}, timeout=10
+            )
+            assert response.json() == {"data": {"actors": {"totalCount": 6}}}
+    finally:
+        assert server.stop() == 0

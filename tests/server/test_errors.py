@@ -1,0 +1,43 @@
+"""Unexpected errors are masked for the client and logged with the same id."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from starlette.testclient import TestClient
+
+from graph_data import ShowGraph, load_graph
+from server.app import create_app
+
+
+class BrokenGraph(ShowGraph):
+    def co_stars(self, actor: str) -> list:  # type: ignore[type-arg]
+        raise RuntimeError("secret detail at /srv/showgraph/model.py")
+
+
+def test_unexpected_errors_are_masked_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    broken = BrokenGraph(load_graph().graph)
+    with TestClient(create_app(graph=broken)) as client, caplog.at_level(logging.ERROR):
+        response = client.post(
+            "/graphql",
+            json={"query": "{ actors(first: 1) { nodes { name coStars { totalCount } } } }"},
+        )
+    body = response.json()
+    (error,) = body["errors"]
+    assert error["message"] == "Internal server error"
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["path"] == ["actors", "nodes", 0, "coStars"]
+    assert "secret" not in response.text
+    assert "RuntimeError" not in response.text
+    error_id = error["extensions"]["errorId"]
+    (record,) = [r for r in caplog.records if error_id in r.getMessage()]
+    assert record.exc_info is not None
+    assert "secret detail" in str(record.exc_info[1])
+
+
+def test_user_errors_are_shown_as_written(client: TestClient) -> None:
+    response = client.post("/graphql", json={"query": "{ shows(first: 101) { totalCount } }"})
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "limit": 100}
+    assert "errorId" not in error["extensions"]
