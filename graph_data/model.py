@@ -21,6 +21,7 @@ import networkx as nx
 from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.loader import Dataset
 from graph_data.records import (
+    ActorFields,
     CharacterFields,
     CreatorFields,
     EpisodeFields,
@@ -114,6 +115,7 @@ class ShowGraph:
         self.graph: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
         self.version = 0
         self._by_kind: dict[NodeKind, list[GraphNode[Any]]] | None = None
+        self._sort_keys: dict[str, tuple[Any, ...]] = {}
 
     # --- building ------------------------------------------------------------
 
@@ -163,6 +165,12 @@ class ShowGraph:
 
     def sort_key(self, node: GraphNode[Any]) -> tuple[Any, ...]:
         """Natural order: seasons and episodes by number, scenes by order, the rest by name."""
+        found = self._sort_keys.get(node.key)
+        if found is None:
+            found = self._sort_keys[node.key] = self._compute_sort_key(node)
+        return found
+
+    def _compute_sort_key(self, node: GraphNode[Any]) -> tuple[Any, ...]:
         data: Any = node.data
         if node.kind is NodeKind.SEASON:
             show = self._one_in(node.key, Relation.HAS_SEASON)
@@ -233,6 +241,17 @@ class ShowGraph:
     def creator_shows(self, creator: str) -> list[GraphNode[ShowFields]]:
         return self.out(creator, Relation.CREATED)
 
+    def show_episodes(self, show: str) -> list[GraphNode[EpisodeFields]]:
+        """Every episode of the show, in broadcast order."""
+        return [e for season in self.seasons(show) for e in self.episodes(season.key)]
+
+    def show_actors(self, show: str) -> list[GraphNode[ActorFields]]:
+        return self._sorted({p.actor for p in self.portrayals_in_show(show)})
+
+    def count_out(self, key: str, relation: Relation) -> int:
+        """How many edges of ``relation`` leave ``key``, without building the list."""
+        return sum(relation in edges for edges in self.graph.succ.get(key, {}).values())
+
     # --- seasons, episodes, scenes -------------------------------------------
 
     def season_show(self, season: str) -> GraphNode[ShowFields]:
@@ -266,6 +285,13 @@ class ShowGraph:
             keys.update(node.key for node in self.scene_characters(scene.key))
         return self._sorted(keys)
 
+    def season_characters(self, season: str) -> list[GraphNode[CharacterFields]]:
+        """Characters seen in the season: in its episodes, their scenes, or its stills."""
+        keys = {c.key for e in self.episodes(season) for c in self.episode_characters(e.key)}
+        for still in self.scenes(season):
+            keys.update(c.key for c in self.scene_characters(still.key))
+        return self._sorted(keys)
+
     def revealed_by(self, scene: str) -> list[GraphNode[EventFields]]:
         return self.into(scene, Relation.REVEALED)
 
@@ -295,6 +321,12 @@ class ShowGraph:
             episode = self.scene_episode(scene.key)
             if episode is not None:
                 keys.add(episode.key)
+        return self._sorted(keys)
+
+    def character_seasons(self, character: str) -> list[GraphNode[SeasonFields]]:
+        """Seasons the character is seen in: through episodes, scenes or stills."""
+        keys = {self.episode_season(e.key).key for e in self.character_episodes(character)}
+        keys.update(self.scene_season(s.key).key for s in self.character_scenes(character))
         return self._sorted(keys)
 
     def relationships(self, character: str) -> list[Relationship]:
@@ -360,6 +392,10 @@ class ShowGraph:
             if self.season_show(self.scene_season(scene.key).key).key == link.show:
                 found.append(scene)
         return found
+
+    def actor_episodes(self, actor: str) -> list[GraphNode[EpisodeFields]]:
+        """Episodes the actor appears in, through any of their portrayals."""
+        return self._sorted({e for p in self.portrayals_of_actor(actor) for e in p.episodes})
 
     def actor_shows(self, actor: str) -> list[GraphNode[ShowFields]]:
         return self._sorted({p.show for p in self.portrayals_of_actor(actor)})

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Any
 
-from graph_data.kinds import Relation
+from graph_data.kinds import NodeKind, Relation
 from graph_data.model import ShowGraph
 
 MAX_PATH_LENGTH = 10
@@ -62,20 +62,32 @@ class Neighborhood:
 
 
 class _Walker:
-    """Undirected neighbours of a node, through the allowed relations only."""
+    """Undirected neighbours of a node, through the allowed relations and kinds only."""
 
-    __slots__ = ("_allowed", "_pred", "_succ")
+    __slots__ = ("_allowed", "_kinds", "_nodes", "_pred", "_succ")
 
-    def __init__(self, model: ShowGraph, relations: Iterable[Relation] | None) -> None:
+    def __init__(
+        self,
+        model: ShowGraph,
+        relations: Iterable[Relation] | None,
+        kinds: Iterable[NodeKind] | None = None,
+    ) -> None:
         self._succ: Any = model.graph.succ
         self._pred: Any = model.graph.pred
+        self._nodes: Any = model.graph.nodes
         self._allowed = None if relations is None else frozenset(relations)
+        self._kinds = None if kinds is None else frozenset(kinds)
 
     def neighbours(self, key: str) -> Iterator[str]:
         """Nodes joined to ``key`` by an allowed edge either way (a node may repeat)."""
         if self._allowed is None:  # the common case, without a Python frame per neighbour
-            return chain(self._succ[key], self._pred[key])
-        return self._filtered(key, self._allowed)
+            found: Iterator[str] = chain(self._succ[key], self._pred[key])
+        else:
+            found = self._filtered(key, self._allowed)
+        if self._kinds is None:
+            return found
+        kinds, nodes = self._kinds, self._nodes
+        return (other for other in found if nodes[other]["kind"] in kinds)
 
     def _filtered(self, key: str, allowed: frozenset[Relation]) -> Iterator[str]:
         for adjacency in (self._succ[key], self._pred[key]):
@@ -266,6 +278,7 @@ def neighborhood(
     depth: int = 1,
     relations: Collection[Relation] | None = None,
     limit: int = 200,
+    kinds: Collection[NodeKind] | None = None,
 ) -> Neighborhood:
     """The nodes within ``depth`` edges of ``key`` (either way) and the edges among them.
 
@@ -281,6 +294,8 @@ def neighborhood(
         Only follow, and only return, edges of these relations; all when None.
     limit : int
         The most nodes to return (the centre included), at least 1.
+    kinds : collection of NodeKind, optional
+        Only step onto nodes of these kinds (the centre is always included).
 
     Returns
     -------
@@ -313,7 +328,7 @@ def neighborhood(
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     allowed = None if relations is None else frozenset(relations)
-    distance = _within(_Walker(model, allowed), key, depth, limit)
+    distance = _within(_Walker(model, allowed, kinds), key, depth, limit)
     nearest = heapq.nsmallest(limit, ((d, k) for k, d in distance.items()))
     nodes = [(k, d) for d, k in nearest]
     edges = _edges_among(model, [k for k, _ in nodes], allowed)

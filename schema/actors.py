@@ -7,21 +7,20 @@ from typing import TypeVar
 
 import strawberry
 
-from graph_data.kinds import CastRole, NodeKind
+from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.model import CoStar
 from graph_data.model import Portrayal as PortrayalLink
 from graph_data.records import ActorFields
 from schema.characters import Character
 from schema.connections import Connection, PageInfo, connection, paginate
 from schema.context import Info, graph_of
+from schema.filters import ActorWhere
 from schema.relay import Node, node_type
 from schema.seasons import Episode, Scene
 from schema.shows import Show
 from schema.sources import NodeSources, Sourced
 
 T = TypeVar("T")
-
-CastRoleEnum = strawberry.enum(CastRole, name="CastRole", description="Billing of a portrayal.")
 
 
 @node_type(NodeKind.ACTOR)
@@ -53,9 +52,14 @@ class Actor(NodeSources, Node, Sourced):
         "scenes, then by name; each edge gives the shared counts."
     )
     def co_stars(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: ActorWhere | None = None,
     ) -> ActorConnection:
         graph = graph_of(info)
+        matches = where.predicate(graph) if where else None
 
         def edge(cursor: str, co_star: CoStar) -> ActorEdge:
             return ActorEdge(
@@ -65,12 +69,37 @@ class Actor(NodeSources, Node, Sourced):
                 shared_scenes=co_star.shared_scenes,
             )
 
-        co_stars = graph.co_stars(self.graph_node.key)
+        co_stars = [
+            c
+            for c in graph.co_stars(self.graph_node.key)
+            if matches is None or matches(graph.require(c.actor))
+        ]
         return actor_connection(co_stars, lambda c: c.actor, edge, first, after)
+
+    @strawberry.field(description="Episodes the actor appears in, through any portrayal.")
+    def episodes(self, info: Info) -> list[Episode]:
+        return [Episode(graph_node=e) for e in graph_of(info).actor_episodes(self.graph_node.key)]
+
+    @strawberry.field(description="How much the graph records about the actor.")
+    def counts(self, info: Info) -> ActorCounts:
+        graph = graph_of(info)
+        key = self.graph_node.key
+        return ActorCounts(
+            characters=graph.count_out(key, Relation.PORTRAYS),
+            shows=len(graph.actor_shows(key)),
+            episodes=len(graph.actor_episodes(key)),
+        )
 
     @property
     def _data(self) -> ActorFields:
         return self.graph_node.data  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="Counts of what the graph records about an actor.")
+class ActorCounts:
+    characters: int = strawberry.field(description="Characters the actor plays.")
+    shows: int = strawberry.field(description="Shows the actor appears in.")
+    episodes: int = strawberry.field(description="Episodes the actor appears in.")
 
 
 @strawberry.type(

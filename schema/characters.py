@@ -11,6 +11,8 @@ from graph_data.kinds import NodeKind
 from graph_data.model import Relationship as RelationshipLink
 from graph_data.records import CharacterFields
 from schema.context import Info, graph_of
+from schema.filters import EpisodeWhere, keep
+from schema.ordering import EpisodeOrder, sort
 from schema.relay import Node, node_type, wrap, wrap_all
 from schema.seasons import Episode, Scene
 from schema.sources import NodeSources, Sourced
@@ -57,9 +59,22 @@ class Character(NodeSources, Node, Sourced):
         return wrap_all([node for link in links if (node := graph.node(link.actor))])
 
     @strawberry.field(description="Episodes the character appears in, in broadcast order.")
-    def episodes(self, info: Info) -> list[Episode]:
-        found = graph_of(info).character_episodes(self.graph_node.key)
-        return [Episode(graph_node=e) for e in found]
+    def episodes(
+        self, info: Info, where: EpisodeWhere | None = None, order_by: EpisodeOrder | None = None
+    ) -> list[Episode]:
+        graph = graph_of(info)
+        found = keep(graph.character_episodes(self.graph_node.key), where, graph)
+        return [Episode(graph_node=e) for e in sort(graph, found, order_by)]
+
+    @strawberry.field(description="How much the graph records about the character.")
+    def counts(self, info: Info) -> CharacterCounts:
+        graph = graph_of(info)
+        key = self.graph_node.key
+        return CharacterCounts(
+            episodes=len(graph.character_episodes(key)),
+            scenes=len(graph.character_scenes(key)),
+            actors=len(graph.portrayals_of_character(key)),
+        )
 
     @strawberry.field(description="Scenes and stills the character appears in.")
     def scenes(self, info: Info) -> list[Scene]:
@@ -72,6 +87,13 @@ class Character(NodeSources, Node, Sourced):
     @property
     def _data(self) -> CharacterFields:
         return self.graph_node.data  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="Counts of what the graph records about a character.")
+class CharacterCounts:
+    episodes: int = strawberry.field(description="Episodes the character appears in.")
+    scenes: int = strawberry.field(description="Scenes and stills the character appears in.")
+    actors: int = strawberry.field(description="Actors who play the character.")
 
 
 @strawberry.type(description="A typed link between two characters, e.g. DATING or FRIENDS.")

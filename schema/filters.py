@@ -1,19 +1,32 @@
-"""`where` inputs for connections, and how they match graph nodes.
+"""`where` inputs: what each connection can be filtered by, and how they combine.
 
-Name matching is case- and accent-insensitive ("ELLE", "élle" and "Elle" are
-equal); the fields of one filter combine with AND. For characters, "name"
-means any of their names: name, full name or an alias.
+Every ``XWhere`` input lists conditions on its own fields, conditions through
+relations ("actors whose characters match", "characters who appear in these
+episodes": *some* related node matches), and ``AND``/``OR``/``NOT`` to compose
+whole inputs. Fields given together in one input combine with AND; an empty
+input matches everything. Comparisons themselves live in ``graph_data.filters``.
+
+Each input turns into a predicate over graph nodes with ``predicate(graph)``;
+resolvers then keep the nodes it accepts, in the connection's order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import strawberry
 
-from graph_data import GraphNode
-from graph_data.text import fold
+from graph_data import GraphNode, ShowGraph
+from graph_data.dates import PartialDate
+from graph_data.filters import names_match, value_matches
+from graph_data.kinds import CastRole, SeasonStatus, SourceKind
+from schema.relay import decode_id
+
+Predicate = Callable[[Any], bool]
+
+
+# --- filters on single values -------------------------------------------------
 
 
 @strawberry.input(description="Case- and accent-insensitive name filter; fields combine with AND.")
@@ -25,54 +38,445 @@ class NameFilter:
     )
 
     def matches(self, names: Sequence[str]) -> bool:
-        """True when one of ``names`` satisfies every condition given."""
-        folded = [fold(name) for name in names]
-        if self.eq is not None and fold(self.eq) not in folded:
-            return False
-        if self.contains is not None:
-            needle = fold(self.contains)
-            if not any(needle in name for name in folded):
-                return False
-        if self.in_ is not None:
-            wanted = {fold(value) for value in self.in_}
-            if not wanted.intersection(folded):
-                return False
-        return True
+        """True when some name satisfies each condition given."""
+        return names_match(names, eq=self.eq, contains=self.contains, in_=self.in_)
 
 
-@strawberry.input(description="Conditions on actors; fields combine with AND.")
-class ActorWhere:
-    name: NameFilter | None = strawberry.field(default=None, description="The actor's name.")
+@strawberry.input(description="Conditions on a number; fields combine with AND.")
+class IntFilter:
+    eq: int | None = strawberry.field(default=None, description="Equal to.")
+    gt: int | None = strawberry.field(default=None, description="Greater than.")
+    gte: int | None = strawberry.field(default=None, description="Greater than or equal to.")
+    lt: int | None = strawberry.field(default=None, description="Less than.")
+    lte: int | None = strawberry.field(default=None, description="Less than or equal to.")
+
+    def matches(self, value: int | None) -> bool:
+        return value_matches(value, eq=self.eq, gt=self.gt, gte=self.gte, lt=self.lt, lte=self.lte)
 
 
-@strawberry.input(description="Conditions on characters; fields combine with AND.")
-class CharacterWhere:
-    name: NameFilter | None = strawberry.field(
-        default=None, description="Any of the character's names: name, full name or alias."
+@strawberry.input(
+    description="Conditions on a date; fields combine with AND. A date of lower precision "
+    'compares as its first day: "2022-09" is after "2022-08-31" and before "2022-09-01".'
+)
+class DateFilter:
+    eq: PartialDate | None = strawberry.field(
+        default=None, description="Equal to (same precision)."
     )
+    gt: PartialDate | None = strawberry.field(default=None, description="After.")
+    gte: PartialDate | None = strawberry.field(default=None, description="On or after.")
+    lt: PartialDate | None = strawberry.field(default=None, description="Before.")
+    lte: PartialDate | None = strawberry.field(default=None, description="On or before.")
+
+    def matches(self, value: PartialDate | None) -> bool:
+        return value_matches(value, eq=self.eq, gt=self.gt, gte=self.gte, lt=self.lt, lte=self.lte)
+
+
+@strawberry.input(description="Conditions on a global id.")
+class IDFilter:
+    eq: strawberry.ID | None = strawberry.field(default=None, description="This id.")
+    in_: list[strawberry.ID] | None = strawberry.field(
+        default=None, name="in", description="One of these ids."
+    )
+
+    def matches(self, key: str) -> bool:
+        eq = decode_id(self.eq) if self.eq is not None else None
+        wanted = {decode_id(i) for i in self.in_} if self.in_ is not None else None
+        return value_matches(key, eq=eq, in_=wanted)
+
+
+@strawberry.input(description="Conditions on a season status.")
+class SeasonStatusFilter:
+    eq: SeasonStatus | None = strawberry.field(default=None, description="Equal to.")
+    in_: list[SeasonStatus] | None = strawberry.field(
+        default=None, name="in", description="One of these."
+    )
+
+    def matches(self, value: SeasonStatus) -> bool:
+        return value_matches(value, eq=self.eq, in_=self.in_)
+
+
+@strawberry.input(description="Conditions on a cast role.")
+class CastRoleFilter:
+    eq: CastRole | None = strawberry.field(default=None, description="Equal to.")
+    in_: list[CastRole] | None = strawberry.field(
+        default=None, name="in", description="One of these."
+    )
+
+    def matches(self, value: CastRole) -> bool:
+        return value_matches(value, eq=self.eq, in_=self.in_)
+
+
+@strawberry.input(description="Conditions on a source kind.")
+class SourceKindFilter:
+    eq: SourceKind | None = strawberry.field(default=None, description="Equal to.")
+    in_: list[SourceKind] | None = strawberry.field(
+        default=None, name="in", description="One of these."
+    )
+
+    def matches(self, value: SourceKind) -> bool:
+        return value_matches(value, eq=self.eq, in_=self.in_)
+
+
+# --- composing conditions ------------------------------------------------------
+
+
+class _Where(Protocol):
+    @property
+    def and_(self) -> Sequence[Any] | None: ...
+    @property
+    def or_(self) -> Sequence[Any] | None: ...
+    @property
+    def not_(self) -> Any | None: ...
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]: ...
+
+
+def _compose(where: _Where, graph: ShowGraph) -> Predicate:
+    """One predicate for a whole input: its own conditions AND the AND/OR/NOT lists."""
+    checks = where.conditions(graph)
+    if where.and_:
+        checks += [_compose(w, graph) for w in where.and_]
+    if where.or_ is not None:
+        options = [_compose(w, graph) for w in where.or_]
+        checks.append(lambda item: any(option(item) for option in options))
+    if where.not_ is not None:
+        negated = _compose(where.not_, graph)
+        checks.append(lambda item: not negated(item))
+    return lambda item: all(check(item) for check in checks)
+
+
+def _some(related: Callable[[Any], Sequence[Any]], predicate: Predicate) -> Predicate:
+    """True when some related item satisfies ``predicate``."""
+    return lambda item: any(predicate(other) for other in related(item))
+
+
+def _field(getter: Callable[[Any], Any], check: Callable[[Any], bool]) -> Predicate:
+    return lambda item: check(getter(item))
+
+
+def _names(node: GraphNode[Any]) -> list[str]:
+    """Every name a node answers to: its name or title, full name and aliases."""
+    data = node.data
+    full_name = getattr(data, "full_name", None)
+    return [node.label, *([full_name] if full_name else []), *getattr(data, "aliases", ())]
+
+
+def _id(where: Any) -> list[Predicate]:
+    return [_field(lambda n: n.key, where.id.matches)] if where.id else []
+
+
+def keep(items: Sequence[Any], where: Any | None, graph: ShowGraph) -> Sequence[Any]:
+    """The items that satisfy ``where`` (all of them when it is None), in their order."""
+    if where is None:
+        return items
+    predicate = where.predicate(graph)
+    return [item for item in items if predicate(item)]
+
+
+# --- one input per type ------------------------------------------------------------
 
 
 @strawberry.input(description="Conditions on shows; fields combine with AND.")
 class ShowWhere:
+    id: IDFilter | None = strawberry.field(default=None, description="The show's id.")
     name: NameFilter | None = strawberry.field(default=None, description="The show's name.")
+    network: NameFilter | None = strawberry.field(default=None, description="Its network.")
+    genre: NameFilter | None = strawberry.field(default=None, description="One of its genres.")
+    season_count: IntFilter | None = strawberry.field(
+        default=None, description="Number of seasons recorded."
+    )
+    episode_count: IntFilter | None = strawberry.field(
+        default=None, description="Number of episodes recorded."
+    )
+    characters: CharacterWhere | None = strawberry.field(
+        default=None, description="Some character of the show matches."
+    )
+    and_: list[ShowWhere] | None = strawberry.field(
+        default=None, name="AND", description="All match."
+    )
+    or_: list[ShowWhere] | None = strawberry.field(
+        default=None, name="OR", description="One matches."
+    )
+    not_: ShowWhere | None = strawberry.field(
+        default=None, name="NOT", description="Does not match."
+    )
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]:
+        checks = _id(self)
+        if self.name:
+            checks.append(_field(_names, self.name.matches))
+        if self.network:
+            network = self.network
+            checks.append(
+                lambda n: n.data.network is not None and network.matches([n.data.network])
+            )
+        if self.genre:
+            checks.append(_field(lambda n: n.data.genres, self.genre.matches))
+        if self.season_count:
+            checks.append(_field(lambda n: len(graph.seasons(n.key)), self.season_count.matches))
+        if self.episode_count:
+            checks.append(
+                _field(lambda n: len(graph.show_episodes(n.key)), self.episode_count.matches)
+            )
+        if self.characters:
+            character = self.characters.predicate(graph)
+            checks.append(_some(lambda n: graph.show_characters(n.key), character))
+        return checks
 
 
-def names_of(node: GraphNode[Any]) -> list[str]:
-    """Every name a node answers to."""
-    data = node.data
-    names = [node.label]
-    full_name = getattr(data, "full_name", None)
-    if full_name:
-        names.append(full_name)
-    names.extend(getattr(data, "aliases", ()))
-    return names
+@strawberry.input(description="Conditions on seasons; fields combine with AND.")
+class SeasonWhere:
+    id: IDFilter | None = strawberry.field(default=None, description="The season's id.")
+    number: IntFilter | None = strawberry.field(default=None, description="Season number.")
+    status: SeasonStatusFilter | None = strawberry.field(default=None, description="Its status.")
+    premiere_date: DateFilter | None = strawberry.field(default=None, description="Premiere date.")
+    show: ShowWhere | None = strawberry.field(default=None, description="Its show matches.")
+    and_: list[SeasonWhere] | None = strawberry.field(
+        default=None, name="AND", description="All match."
+    )
+    or_: list[SeasonWhere] | None = strawberry.field(
+        default=None, name="OR", description="One matches."
+    )
+    not_: SeasonWhere | None = strawberry.field(
+        default=None, name="NOT", description="Does not match."
+    )
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]:
+        checks = _id(self)
+        if self.number:
+            checks.append(_field(lambda n: n.data.number, self.number.matches))
+        if self.status:
+            checks.append(_field(lambda n: n.data.status, self.status.matches))
+        if self.premiere_date:
+            checks.append(_field(lambda n: n.data.premiere_date, self.premiere_date.matches))
+        if self.show:
+            show = self.show.predicate(graph)
+            checks.append(lambda n: show(graph.season_show(n.key)))
+        return checks
 
 
-def filter_by_name(
-    nodes: Sequence[GraphNode[Any]], where: ActorWhere | CharacterWhere | ShowWhere | None
-) -> Sequence[GraphNode[Any]]:
-    """The nodes that satisfy ``where`` (all of them when it is empty), in order."""
-    if where is None or where.name is None:
-        return nodes
-    name_filter = where.name
-    return [node for node in nodes if name_filter.matches(names_of(node))]
+@strawberry.input(description="Conditions on episodes; fields combine with AND.")
+class EpisodeWhere:
+    id: IDFilter | None = strawberry.field(default=None, description="The episode's id.")
+    title: NameFilter | None = strawberry.field(default=None, description="Its title.")
+    number: IntFilter | None = strawberry.field(default=None, description="Number in its season.")
+    release_date: DateFilter | None = strawberry.field(default=None, description="Release date.")
+    season: SeasonWhere | None = strawberry.field(default=None, description="Its season matches.")
+    characters: CharacterWhere | None = strawberry.field(
+        default=None, description="Some character appearing in the episode matches."
+    )
+    and_: list[EpisodeWhere] | None = strawberry.field(
+        default=None, name="AND", description="All match."
+    )
+    or_: list[EpisodeWhere] | None = strawberry.field(
+        default=None, name="OR", description="One matches."
+    )
+    not_: EpisodeWhere | None = strawberry.field(
+        default=None, name="NOT", description="Does not match."
+    )
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]:
+        checks = _id(self)
+        if self.title:
+            checks.append(_field(lambda n: [n.data.title], self.title.matches))
+        if self.number:
+            checks.append(_field(lambda n: n.data.number, self.number.matches))
+        if self.release_date:
+            checks.append(_field(lambda n: n.data.release_date, self.release_date.matches))
+        if self.season:
+            season = self.season.predicate(graph)
+            checks.append(lambda n: season(graph.episode_season(n.key)))
+        if self.characters:
+            character = self.characters.predicate(graph)
+            checks.append(_some(lambda n: graph.episode_characters(n.key), character))
+        return checks
+
+
+@strawberry.input(description="Conditions on characters; fields combine with AND.")
+class CharacterWhere:
+    id: IDFilter | None = strawberry.field(default=None, description="The character's id.")
+    name: NameFilter | None = strawberry.field(
+        default=None, description="Any of the character's names: name, full name or alias."
+    )
+    show: ShowWhere | None = strawberry.field(default=None, description="Their show matches.")
+    actors: ActorWhere | None = strawberry.field(
+        default=None, description="Some actor playing the character matches."
+    )
+    episodes: EpisodeWhere | None = strawberry.field(
+        default=None, description="The character appears in some matching episode."
+    )
+    seasons: SeasonWhere | None = strawberry.field(
+        default=None,
+        description="The character is seen in some matching season (episodes, scenes or stills).",
+    )
+    episode_count: IntFilter | None = strawberry.field(
+        default=None, description="Number of episodes the character appears in."
+    )
+    scene_count: IntFilter | None = strawberry.field(
+        default=None, description="Number of scenes and stills the character appears in."
+    )
+    and_: list[CharacterWhere] | None = strawberry.field(
+        default=None, name="AND", description="All match."
+    )
+    or_: list[CharacterWhere] | None = strawberry.field(
+        default=None, name="OR", description="One matches."
+    )
+    not_: CharacterWhere | None = strawberry.field(
+        default=None, name="NOT", description="Does not match."
+    )
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]:
+        checks = _id(self)
+        if self.name:
+            checks.append(_field(_names, self.name.matches))
+        if self.show:
+            show = self.show.predicate(graph)
+            checks.append(lambda n: show(graph.character_show(n.key)))
+        if self.actors:
+            actor = self.actors.predicate(graph)
+            checks.append(
+                _some(
+                    lambda n: [
+                        graph.require(p.actor) for p in graph.portrayals_of_character(n.key)
+                    ],
+                    actor,
+                )
+            )
+        if self.episodes:
+            episode = self.episodes.predicate(graph)
+            checks.append(_some(lambda n: graph.character_episodes(n.key), episode))
+        if self.seasons:
+            season = self.seasons.predicate(graph)
+            checks.append(_some(lambda n: graph.character_seasons(n.key), season))
+        if self.episode_count:
+            count = self.episode_count
+            checks.append(lambda n: count.matches(len(graph.character_episodes(n.key))))
+        if self.scene_count:
+            scenes = self.scene_count
+            checks.append(lambda n: scenes.matches(len(graph.character_scenes(n.key))))
+        return checks
+
+
+@strawberry.input(description="Conditions on actors; fields combine with AND.")
+class ActorWhere:
+    id: IDFilter | None = strawberry.field(default=None, description="The actor's id.")
+    name: NameFilter | None = strawberry.field(default=None, description="The actor's name.")
+    characters: CharacterWhere | None = strawberry.field(
+        default=None, description="Some character the actor plays matches."
+    )
+    shows: ShowWhere | None = strawberry.field(
+        default=None, description="Some show the actor appears in matches."
+    )
+    episode_count: IntFilter | None = strawberry.field(
+        default=None, description="Number of episodes the actor appears in."
+    )
+    and_: list[ActorWhere] | None = strawberry.field(
+        default=None, name="AND", description="All match."
+    )
+    or_: list[ActorWhere] | None = strawberry.field(
+        default=None, name="OR", description="One matches."
+    )
+    not_: ActorWhere | None = strawberry.field(
+        default=None, name="NOT", description="Does not match."
+    )
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]:
+        checks = _id(self)
+        if self.name:
+            checks.append(_field(_names, self.name.matches))
+        if self.characters:
+            character = self.characters.predicate(graph)
+            checks.append(
+                _some(
+                    lambda n: [
+                        graph.require(p.character) for p in graph.portrayals_of_actor(n.key)
+                    ],
+                    character,
+                )
+            )
+        if self.shows:
+            show = self.shows.predicate(graph)
+            checks.append(_some(lambda n: graph.actor_shows(n.key), show))
+        if self.episode_count:
+            count = self.episode_count
+            checks.append(lambda n: count.matches(len(graph.actor_episodes(n.key))))
+        return checks
+
+
+@strawberry.input(description="Conditions on portrayals (cast entries); fields combine with AND.")
+class PortrayalWhere:
+    role: CastRoleFilter | None = strawberry.field(default=None, description="The billing.")
+    actor: ActorWhere | None = strawberry.field(default=None, description="The actor matches.")
+    character: CharacterWhere | None = strawberry.field(
+        default=None, description="The character matches."
+    )
+    episode_count: IntFilter | None = strawberry.field(
+        default=None, description="Episodes the actor plays the character in."
+    )
+    and_: list[PortrayalWhere] | None = strawberry.field(
+        default=None, name="AND", description="All match."
+    )
+    or_: list[PortrayalWhere] | None = strawberry.field(
+        default=None, name="OR", description="One matches."
+    )
+    not_: PortrayalWhere | None = strawberry.field(
+        default=None, name="NOT", description="Does not match."
+    )
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]:
+        checks: list[Predicate] = []
+        if self.role:
+            checks.append(_field(lambda p: p.role, self.role.matches))
+        if self.actor:
+            actor = self.actor.predicate(graph)
+            checks.append(lambda p: actor(graph.require(p.actor)))
+        if self.character:
+            character = self.character.predicate(graph)
+            checks.append(lambda p: character(graph.require(p.character)))
+        if self.episode_count:
+            checks.append(_field(lambda p: len(p.episodes), self.episode_count.matches))
+        return checks
+
+
+@strawberry.input(description="Conditions on sources; fields combine with AND.")
+class SourceWhere:
+    kind: SourceKindFilter | None = strawberry.field(default=None, description="Kind of source.")
+    title: NameFilter | None = strawberry.field(default=None, description="Its title.")
+    and_: list[SourceWhere] | None = strawberry.field(
+        default=None, name="AND", description="All match."
+    )
+    or_: list[SourceWhere] | None = strawberry.field(
+        default=None, name="OR", description="One matches."
+    )
+    not_: SourceWhere | None = strawberry.field(
+        default=None, name="NOT", description="Does not match."
+    )
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)
+
+    def conditions(self, graph: ShowGraph) -> list[Predicate]:
+        checks: list[Predicate] = []
+        if self.kind:
+            checks.append(_field(lambda n: n.data.kind, self.kind.matches))
+        if self.title:
+            checks.append(_field(lambda n: [n.data.title], self.title.matches))
+        return checks

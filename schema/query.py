@@ -13,13 +13,27 @@ from schema.characters import Character
 from schema.connections import Connection, connection
 from schema.context import Info, graph_of
 from schema.errors import UserError
-from schema.filters import ActorWhere, CharacterWhere, ShowWhere, filter_by_name
-from schema.relay import Node, resolve_id
-from schema.search import PathStep, SearchHit
+from schema.filters import (
+    ActorWhere,
+    CharacterWhere,
+    EpisodeWhere,
+    SeasonWhere,
+    ShowWhere,
+    SourceWhere,
+    keep,
+)
+from schema.ordering import ActorOrder, CharacterOrder, EpisodeOrder, SeasonOrder, ShowOrder, sort
+from schema.relay import Node, resolve_id, wrap
+from schema.search import Neighborhood, PathStep, SearchHit
+from schema.seasons import Episode, Season
 from schema.shows import Show
 from schema.sources import Source
 
 MAX_IDS = 100
+
+
+def _key(node: object) -> str:
+    return node.key  # type: ignore[attr-defined, no-any-return]
 
 
 @strawberry.type(description="Entry points into the TV knowledge graph.")
@@ -37,51 +51,86 @@ class Query:
         graph = graph_of(info)
         return [resolve_id(graph, global_id) for global_id in ids]
 
-    @strawberry.field(description="Shows, by name.")
+    @strawberry.field(description="Shows, by name unless `orderBy` says otherwise.")
     def shows(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         where: ShowWhere | None = None,
+        order_by: ShowOrder | None = None,
     ) -> Connection[Show]:
-        nodes = filter_by_name(graph_of(info).nodes_of(NodeKind.SHOW), where)
-        return connection(nodes, lambda n: n.key, lambda n: Show(graph_node=n), first, after)
+        graph = graph_of(info)
+        nodes = sort(graph, keep(graph.nodes_of(NodeKind.SHOW), where, graph), order_by)
+        return connection(nodes, _key, wrap, first, after)
 
-    @strawberry.field(description="Actors, by name.")
+    @strawberry.field(description="Seasons of every show, by show and number.")
+    def seasons(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: SeasonWhere | None = None,
+        order_by: SeasonOrder | None = None,
+    ) -> Connection[Season]:
+        graph = graph_of(info)
+        nodes = sort(graph, keep(graph.nodes_of(NodeKind.SEASON), where, graph), order_by)
+        return connection(nodes, _key, wrap, first, after)
+
+    @strawberry.field(description="Episodes of every show, in broadcast order.")
+    def episodes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: EpisodeWhere | None = None,
+        order_by: EpisodeOrder | None = None,
+    ) -> Connection[Episode]:
+        graph = graph_of(info)
+        nodes = sort(graph, keep(graph.nodes_of(NodeKind.EPISODE), where, graph), order_by)
+        return connection(nodes, _key, wrap, first, after)
+
+    @strawberry.field(description="Actors, by name unless `orderBy` says otherwise.")
     def actors(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         where: ActorWhere | None = None,
+        order_by: ActorOrder | None = None,
     ) -> ActorConnection:
-        nodes = filter_by_name(graph_of(info).nodes_of(NodeKind.ACTOR), where)
+        graph = graph_of(info)
+        nodes = sort(graph, keep(graph.nodes_of(NodeKind.ACTOR), where, graph), order_by)
         return actor_connection(
-            nodes,
-            lambda n: n.key,
-            lambda c, n: ActorEdge(cursor=c, node=Actor(graph_node=n)),
-            first,
-            after,
+            nodes, _key, lambda c, n: ActorEdge(cursor=c, node=Actor(graph_node=n)), first, after
         )
 
-    @strawberry.field(description="Characters of every show, by name.")
+    @strawberry.field(
+        description="Characters of every show, by name unless `orderBy` says otherwise."
+    )
     def characters(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         where: CharacterWhere | None = None,
+        order_by: CharacterOrder | None = None,
     ) -> Connection[Character]:
-        nodes = filter_by_name(graph_of(info).nodes_of(NodeKind.CHARACTER), where)
-        return connection(nodes, lambda n: n.key, lambda n: Character(graph_node=n), first, after)
+        graph = graph_of(info)
+        nodes = sort(graph, keep(graph.nodes_of(NodeKind.CHARACTER), where, graph), order_by)
+        return connection(nodes, _key, wrap, first, after)
 
     @strawberry.field(description="Every source cited by the graph, by title.")
     def sources(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: SourceWhere | None = None,
     ) -> Connection[Source]:
-        nodes = graph_of(info).nodes_of(NodeKind.SOURCE)
-        return connection(nodes, lambda n: n.key, lambda n: Source(graph_node=n), first, after)
+        graph = graph_of(info)
+        nodes = keep(graph.nodes_of(NodeKind.SOURCE), where, graph)
+        return connection(nodes, _key, wrap, first, after)
 
     @strawberry.field(description="Typo-tolerant search over names, titles and aliases.")
     def search(
@@ -111,3 +160,27 @@ class Query:
         relations: list[Relation] | None = None,
     ) -> list[PathStep] | None:
         return finding.path(info, from_, to, max_length, relations)
+
+    @strawberry.field(
+        description="The nodes within `depth` edges of a node (either direction) and the edges "
+        "among them, nearest first, a page at a time: for drawing the graph around a node."
+    )
+    def neighborhood(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        depth: Annotated[
+            int, strawberry.argument(description="Edges away to look: 1 to 3 (default 1).")
+        ] = 1,
+        relations: Annotated[
+            list[Relation] | None,
+            strawberry.argument(description="Only follow and return edges with these labels."),
+        ] = None,
+        kinds: Annotated[
+            list[NodeKind] | None,
+            strawberry.argument(description="Only step onto nodes of these kinds."),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Neighborhood:
+        return finding.neighborhood(info, id, depth, relations, kinds, first, after)

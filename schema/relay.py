@@ -17,6 +17,7 @@ import strawberry
 
 from graph_data import GraphNode, ShowGraph, node_key
 from graph_data.kinds import NodeKind
+from schema import enums  # noqa: F401 - registers the enums before any type uses them
 from schema.errors import UserError
 
 T = TypeVar("T")
@@ -25,10 +26,6 @@ T = TypeVar("T")
 TYPE_NAMES: dict[NodeKind, str] = {kind: kind.value.title() for kind in NodeKind}
 _KINDS_BY_TYPE = {name: kind for kind, name in TYPE_NAMES.items()}
 _WRAPPERS: dict[NodeKind, Callable[[GraphNode[Any]], Any]] = {}
-
-NodeKindEnum = strawberry.enum(
-    NodeKind, name="NodeKind", description="The kinds of node in the graph."
-)
 
 
 @strawberry.interface(description="An object with a global id: `node(id:)` fetches any of them.")

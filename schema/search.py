@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
+from graph_data import traversal
 from graph_data.kinds import NodeKind, Relation
 from graph_data.search import search_index
-from graph_data.traversal import MAX_PATH_LENGTH, shortest_path
-from schema.connections import check_first
+from graph_data.traversal import MAX_DEPTH, MAX_PATH_LENGTH, shortest_path
+from schema.connections import PageInfo, check_first, paginate
 from schema.context import Info, graph_of
 from schema.errors import UserError
 from schema.relay import Node, decode_id, wrap
+from schema.sources import Source
 
 DEFAULT_SEARCH_SIZE = 10
 DEFAULT_PATH_LENGTH = 6
-
-RelationEnum = strawberry.enum(
-    Relation, name="Relation", description="Edge labels: how two nodes are linked."
-)
 
 
 @strawberry.type(description="A fuzzy search hit; score is in (0, 1], best first.")
@@ -84,3 +84,93 @@ def path(
         )
         for step in steps
     ]
+
+
+MAX_NEIGHBORHOOD = 2000  # nodes within reach considered, nearest first; more is `truncated`
+
+
+@strawberry.type(description="A node near the centre of a neighbourhood.")
+class NeighborhoodNode:
+    distance: int = strawberry.field(description="Edges between it and the centre.")
+    node: Node = strawberry.field(description="The node.")
+
+
+@strawberry.type(description="An edge of the graph with its label and the sources citing it.")
+class GraphEdge:
+    source_node: strawberry.Private[Any]
+    target_node: strawberry.Private[Any]
+    relation: Relation = strawberry.field(
+        description="The edge label, read `source RELATION target`."
+    )
+    source_keys: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field(description="Where the edge starts.")
+    def source(self) -> Node:
+        return self.source_node  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Where the edge points.")
+    def target(self) -> Node:
+        return self.target_node  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Sources that state this link.")
+    def sources(self, info: Info) -> list[Source]:
+        return [Source(graph_node=n) for n in graph_of(info).sources(self.source_keys)]
+
+
+@strawberry.type(
+    description="The graph around a node: nodes nearest first, a page at a time, and each "
+    "edge once, on the page where its second end first appears."
+)
+class Neighborhood:
+    center: Node = strawberry.field(description="The node at the centre.")
+    total_count: int = strawberry.field(description="Nodes within reach (at most 2000).")
+    truncated: bool = strawberry.field(description="More nodes were within reach than counted.")
+    page_info: PageInfo = strawberry.field(description="Cursors to page on.")
+    nodes: list[NeighborhoodNode] = strawberry.field(description="This page's nodes.")
+    edges: list[GraphEdge] = strawberry.field(
+        description="Edges between this page's nodes and nodes on this or earlier pages."
+    )
+
+
+def neighborhood(
+    info: Info,
+    global_id: strawberry.ID,
+    depth: int,
+    relations: list[Relation] | None,
+    kinds: list[NodeKind] | None,
+    first: int | None,
+    after: str | None,
+) -> Neighborhood:
+    """One page of the neighbourhood of a node (see ``graph_data.traversal.neighborhood``)."""
+    graph = graph_of(info)
+    key = decode_id(global_id)
+    if graph.node(key) is None:
+        raise UserError(f"`id`: no node has the id '{global_id}'")
+    if not 1 <= depth <= MAX_DEPTH:
+        raise UserError(f"`depth` must be between 1 and {MAX_DEPTH} (got {depth})")
+    around = traversal.neighborhood(graph, key, depth, relations, MAX_NEIGHBORHOOD, kinds)
+    page = paginate(around.nodes, lambda pair: pair[0], first, after)
+    shown = (
+        {k for k, _ in around.nodes[: around.nodes.index(page.items[-1]) + 1]}
+        if page.items
+        else set()
+    )
+    on_page = {k for k, _ in page.items}
+    edges = [
+        GraphEdge(
+            source_node=wrap(graph.require(e.source)),
+            target_node=wrap(graph.require(e.target)),
+            relation=e.relation,
+            source_keys=e.sources,
+        )
+        for e in around.edges
+        if (e.source in on_page or e.target in on_page) and e.source in shown and e.target in shown
+    ]
+    return Neighborhood(
+        center=wrap(graph.require(key)),
+        total_count=page.total,
+        truncated=around.truncated,
+        page_info=page.page_info(),
+        nodes=[NeighborhoodNode(distance=d, node=wrap(graph.require(k))) for k, d in page.items],
+        edges=edges,
+    )

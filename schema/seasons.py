@@ -9,10 +9,12 @@ import strawberry
 
 from graph_data import node_key
 from graph_data.dates import PartialDate
-from graph_data.kinds import NodeKind, SceneKind, SeasonStatus
+from graph_data.kinds import NodeKind, Relation, SceneKind, SeasonStatus
 from graph_data.records import EpisodeFields, SceneFields, SeasonFields
 from graph_data.records import Viewership as ViewershipRecord
 from schema.context import Info, graph_of
+from schema.filters import EpisodeWhere, keep
+from schema.ordering import EpisodeOrder, sort
 from schema.relay import Node, node_type, wrap, wrap_all
 from schema.sources import NodeSources, Sourced
 
@@ -24,15 +26,6 @@ if TYPE_CHECKING:
 ShowRef = Annotated["Show", strawberry.lazy("schema.shows")]
 CharacterRef = Annotated["Character", strawberry.lazy("schema.characters")]
 EventRef = Annotated["Event", strawberry.lazy("schema.events")]
-
-SeasonStatusEnum = strawberry.enum(
-    SeasonStatus, name="SeasonStatus", description="Where a season stands."
-)
-SceneKindEnum = strawberry.enum(
-    SceneKind,
-    name="SceneKind",
-    description="SCENE: a scene of an episode; STILL: a published still image.",
-)
 
 
 @node_type(NodeKind.SEASON)
@@ -73,8 +66,26 @@ class Season(NodeSources, Node, Sourced):
         return self._data.released_all_at_once
 
     @strawberry.field(description="Episodes in order of their number.")
-    def episodes(self, info: Info) -> list[Episode]:
-        return [Episode(graph_node=e) for e in graph_of(info).episodes(self.graph_node.key)]
+    def episodes(
+        self, info: Info, where: EpisodeWhere | None = None, order_by: EpisodeOrder | None = None
+    ) -> list[Episode]:
+        graph = graph_of(info)
+        found = keep(graph.episodes(self.graph_node.key), where, graph)
+        return [Episode(graph_node=e) for e in sort(graph, found, order_by)]
+
+    @strawberry.field(description="Characters seen in the season's episodes, scenes or stills.")
+    def characters(self, info: Info) -> list[CharacterRef]:
+        return wrap_all(graph_of(info).season_characters(self.graph_node.key))
+
+    @strawberry.field(description="How much the graph records about the season.")
+    def counts(self, info: Info) -> SeasonCounts:
+        graph = graph_of(info)
+        key = self.graph_node.key
+        return SeasonCounts(
+            episodes=graph.count_out(key, Relation.HAS_EPISODE),
+            characters=len(graph.season_characters(key)),
+            stills=graph.count_out(key, Relation.HAS_SCENE),
+        )
 
     @strawberry.field(description="One episode by its number, or null.")
     def episode(self, info: Info, number: int) -> Episode | None:
@@ -94,6 +105,15 @@ class Season(NodeSources, Node, Sourced):
     @property
     def _data(self) -> SeasonFields:
         return self.graph_node.data  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="Counts of what the graph records about a season.")
+class SeasonCounts:
+    episodes: int = strawberry.field(
+        description="Episodes recorded (`Season.episodeCount` is the published number)."
+    )
+    characters: int = strawberry.field(description="Characters seen in the season.")
+    stills: int = strawberry.field(description="Stills and scenes not placed in an episode.")
 
 
 @strawberry.type(description="Hours viewed over a reporting window, as published.")

@@ -6,19 +6,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graph_data.kinds import NodeKind
+from graph_data.kinds import NodeKind, Relation
 from graph_data.records import CreatorFields, ShowFields, WorkFields
 from schema.connections import Connection, connection
 from schema.context import Info, graph_of
+from schema.filters import CharacterWhere, EpisodeWhere, PortrayalWhere, keep
+from schema.ordering import PORTRAYAL_METRICS, CharacterOrder, EpisodeOrder, PortrayalOrder, sort
 from schema.relay import Node, node_type, wrap, wrap_all
 from schema.sources import NodeSources, Sourced
 
 if TYPE_CHECKING:
     from schema.actors import Portrayal
     from schema.characters import Character
-    from schema.seasons import Season
+    from schema.seasons import Episode, Season
 
 SeasonRef = Annotated["Season", strawberry.lazy("schema.seasons")]
+EpisodeRef = Annotated["Episode", strawberry.lazy("schema.seasons")]
 CharacterRef = Annotated["Character", strawberry.lazy("schema.characters")]
 PortrayalRef = Annotated["Portrayal", strawberry.lazy("schema.actors")]
 
@@ -62,25 +65,69 @@ class Show(NodeSources, Node, Sourced):
                 return wrap(season)  # type: ignore[no-any-return]
         return None
 
+    @strawberry.field(description="Episodes of every season, in broadcast order.")
+    def episodes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: EpisodeWhere | None = None,
+        order_by: EpisodeOrder | None = None,
+    ) -> Connection[EpisodeRef]:
+        graph = graph_of(info)
+        nodes = sort(graph, keep(graph.show_episodes(self.graph_node.key), where, graph), order_by)
+        return connection(nodes, lambda n: n.key, wrap, first, after)
+
     @strawberry.field(description="Characters of the series, by name.")
     def characters(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: CharacterWhere | None = None,
+        order_by: CharacterOrder | None = None,
     ) -> Connection[CharacterRef]:
-        nodes = graph_of(info).show_characters(self.graph_node.key)
-        return connection(nodes, lambda n: n.key, wrap, first, after)
+        graph = graph_of(info)
+        found = keep(graph.show_characters(self.graph_node.key), where, graph)
+        return connection(sort(graph, found, order_by), lambda n: n.key, wrap, first, after)
 
     @strawberry.field(description="Who plays whom: the portrayals of the series' characters.")
     def cast(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: PortrayalWhere | None = None,
+        order_by: PortrayalOrder | None = None,
     ) -> Connection[PortrayalRef]:
         from schema.actors import portrayal_connection  # here: actors import shows
 
-        links = graph_of(info).portrayals_in_show(self.graph_node.key)
-        return portrayal_connection(links, first, after)
+        graph = graph_of(info)
+        links = keep(graph.portrayals_in_show(self.graph_node.key), where, graph)
+        return portrayal_connection(sort(graph, links, order_by, PORTRAYAL_METRICS), first, after)
+
+    @strawberry.field(description="How much the graph records about the series.")
+    def counts(self, info: Info) -> ShowCounts:
+        graph = graph_of(info)
+        key = self.graph_node.key
+        return ShowCounts(
+            seasons=graph.count_out(key, Relation.HAS_SEASON),
+            episodes=len(graph.show_episodes(key)),
+            characters=graph.count_out(key, Relation.HAS_CHARACTER),
+            actors=len(graph.show_actors(key)),
+        )
 
     @property
     def _data(self) -> ShowFields:
         return self.graph_node.data  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="Counts of what the graph records about a show.")
+class ShowCounts:
+    seasons: int = strawberry.field(description="Seasons recorded.")
+    episodes: int = strawberry.field(description="Episodes recorded, over all seasons.")
+    characters: int = strawberry.field(description="Characters of the show.")
+    actors: int = strawberry.field(description="Actors playing them.")
 
 
 @node_type(NodeKind.WORK)

@@ -14,15 +14,8 @@ from schema.context import Info, graph_of
 from schema.errors import UserError
 from schema.relay import Node, node_type
 
-SourceKindEnum = strawberry.enum(
-    SourceKind,
-    name="SourceKind",
-    description="ARTICLE: the seed article; REFERENCE: widely documented knowledge that the "
-    "article does not state; USER_EDIT: a change made through the API.",
-)
-
 # Fields that describe sources rather than state facts, so they have no sources of their own.
-_NOT_FACTS = frozenset({"id", "sources", "sourcesOf", "__typename"})
+_NOT_FACTS = frozenset({"id", "sources", "sourcesOf", "counts", "__typename"})
 
 
 @node_type(NodeKind.SOURCE)

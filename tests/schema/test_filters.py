@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from tests.conftest import GraphQL
 
 CHARACTERS = "query($where: CharacterWhere) { characters(where: $where) { nodes { name } } }"
@@ -46,3 +48,118 @@ def test_actor_and_show_filters(gql: GraphQL) -> None:
         'shows(where: {name: {eq: "nope"}}) { totalCount } }'
     )
     assert data == {"actors": {"nodes": [{"name": "William Gao"}]}, "shows": {"totalCount": 0}}
+
+
+def ids_of(raw: list[str]) -> list[str]:
+    return [base64.b64encode(r.encode()).decode() for r in raw]
+
+
+def test_actors_whose_characters_match(gql: GraphQL) -> None:
+    data = gql('{ actors(where: {characters: {name: {in: ["Nick", "tara"]}}}) { nodes { name } } }')
+    assert [n["name"] for n in data["actors"]["nodes"]] == ["Corinna Brown", "Kit Connor"]
+
+
+def test_characters_in_a_given_episode_and_season(gql: GraphQL) -> None:
+    (episode,) = ids_of(["Episode:heartstopper-s2e1"])
+    in_episode = gql(CHARACTERS, where={"episodes": {"id": {"eq": episode}}})
+    assert [n["name"] for n in in_episode["characters"]["nodes"]] == [
+        "Charlie Spring",
+        "Nick Nelson",
+    ]
+    # Seen in season 2 at all: the stills count too.
+    assert names(gql, {"seasons": {"number": {"eq": 2}}}) == [
+        "Charlie Spring",
+        "Darcy",
+        "Elle",
+        "Nick Nelson",
+        "Tao",
+        "Tara",
+    ]
+    assert names(gql, {"episodes": {"season": {"number": {"eq": 1}}}}) == []
+
+
+def test_episodes_a_character_appears_in(gql: GraphQL) -> None:
+    data = gql(
+        '{ episodes(where: {characters: {name: {eq: "nick"}}}) '
+        "{ totalCount nodes { title season { number } } } }"
+    )
+    assert data["episodes"] == {
+        "totalCount": 1,
+        "nodes": [{"title": "Out", "season": {"number": 2}}],
+    }
+
+
+def test_numbers_and_dates(gql: GraphQL) -> None:
+    data = gql("""{
+      early: episodes(where: {releaseDate: {lt: "2023"}}) { totalCount }
+      late: episodes(where: {number: {gte: 7}, releaseDate: {gte: "2023-08-03"}}) {
+        nodes { title } }
+      filmed: seasons(where: {premiereDate: {gt: "2022-04-22"}}) { nodes { number } }
+    }""")
+    assert data["early"]["totalCount"] == 8
+    assert [n["title"] for n in data["late"]["nodes"]] == ["Sorry", "Perfect"]
+    assert data["filmed"]["nodes"] == [{"number": 2}]
+
+
+def test_enum_filters(gql: GraphQL) -> None:
+    data = gql("""{
+      dev: seasons(where: {status: {in: [IN_DEVELOPMENT, FILMING]}}) { nodes { number } }
+      released: seasons(where: {status: {eq: RELEASED}}) { totalCount }
+      refs: sources(where: {kind: {eq: REFERENCE}}) { totalCount }
+      main: shows { nodes { cast(where: {role: {eq: MAIN}}) { totalCount } } }
+    }""")
+    assert data["dev"]["nodes"] == [{"number": 3}]
+    assert data["released"]["totalCount"] == 2
+    assert data["refs"]["totalCount"] == 1
+    assert data["main"]["nodes"][0]["cast"]["totalCount"] == 6
+
+
+def test_and_or_not(gql: GraphQL) -> None:
+    assert names(gql, {"OR": [{"name": {"eq": "Tao"}}, {"name": {"eq": "Elle"}}]}) == [
+        "Elle",
+        "Tao",
+    ]
+    assert names(gql, {"NOT": {"sceneCount": {"gte": 1}}}) == []
+    assert names(
+        gql, {"AND": [{"episodeCount": {"eq": 0}}, {"NOT": {"name": {"contains": "o"}}}]}
+    ) == ["Elle"]
+
+
+def test_filters_through_relations_compose(gql: GraphQL) -> None:
+    data = gql("""{ actors(where: {characters: {episodes: {title: {eq: "Out"}}},
+                                NOT: {name: {contains: "kit"}}}) { nodes { name } } }""")
+    assert data["actors"]["nodes"] == [{"name": "Joe Locke"}]
+
+
+def test_ordering(gql: GraphQL) -> None:
+    data = gql("""{
+      byScenes: characters(orderBy: SCENE_COUNT_DESC, first: 3) { nodes { name counts { scenes } } }
+      byNameDesc: actors(orderBy: NAME_DESC, first: 2) { nodes { name } }
+      byDate: seasons(orderBy: PREMIERE_DATE_DESC) { nodes { number premiereDate } }
+      latest: episodes(orderBy: NUMBER_DESC, first: 1) { nodes { title } }
+      byTitle: shows { nodes { season(number: 2) { episodes(orderBy: TITLE) { title } } } }
+    }""")
+    assert data["byScenes"]["nodes"] == [
+        {"name": "Charlie Spring", "counts": {"scenes": 2}},
+        {"name": "Nick Nelson", "counts": {"scenes": 2}},
+        {"name": "Darcy", "counts": {"scenes": 1}},
+    ]
+    assert data["byNameDesc"]["nodes"] == [{"name": "Yasmin Finney"}, {"name": "William Gao"}]
+    # Missing dates sort last whatever the direction.
+    assert data["byDate"]["nodes"] == [
+        {"number": 2, "premiereDate": "2023-08-03"},
+        {"number": 1, "premiereDate": "2022-04-22"},
+        {"number": 3, "premiereDate": None},
+    ]
+    assert data["latest"]["nodes"] == [{"title": "Perfect"}]
+    titles = [e["title"] for e in data["byTitle"]["nodes"][0]["season"]["episodes"]]
+    assert titles == sorted(titles)
+
+
+def test_co_stars_can_be_filtered(gql: GraphQL) -> None:
+    data = gql("""{ actors(where: {name: {eq: "Kit Connor"}}) { nodes {
+        coStars(where: {characters: {name: {eq: "Tara"}}}) { totalCount nodes { name } } } } }""")
+    assert data["actors"]["nodes"][0]["coStars"] == {
+        "totalCount": 1,
+        "nodes": [{"name": "Corinna Brown"}],
+    }

@@ -14,7 +14,8 @@ def test_sources_is_the_union_of_record_and_field_sources(gql: GraphQL) -> None:
 def test_sources_of_an_unknown_field_lists_the_choices(gql: GraphQL) -> None:
     messages = gql.errors('{ actors(first: 1) { nodes { sourcesOf(field: "age") { kind } } } }')
     assert messages == [
-        "`age` is not a field of Actor; choose one of: characters, coStars, name, portrayals, shows"
+        "`age` is not a field of Actor; choose one of: characters, coStars, episodes, name, "
+        "portrayals, shows"
     ]
 
 

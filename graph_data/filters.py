@@ -1,0 +1,78 @@
+"""Comparisons behind the API's filters, as plain functions over values.
+
+The GraphQL ``where`` inputs (``schema/filters.py``) only gather the user's
+conditions; what "equal", "contains" and "greater than" mean lives here, once,
+so names compare the same way everywhere (case- and accent-insensitive, see
+``graph_data.text.fold``) and missing values never match a condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from graph_data.text import fold
+
+
+class _Ordered(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+    def __le__(self, other: Any, /) -> bool: ...
+
+
+T = TypeVar("T", bound=_Ordered)
+
+
+def names_match(
+    names: Sequence[str],
+    *,
+    eq: str | None = None,
+    contains: str | None = None,
+    in_: Iterable[str] | None = None,
+) -> bool:
+    """True when some name satisfies each given condition (conditions combine with AND).
+
+    >>> names_match(["Elle", "Elle Argent"], eq="ÉLLE", contains="arg")
+    True
+    >>> names_match(["Tao"], in_=["tara", "darcy"])
+    False
+    """
+    folded = [fold(name) for name in names]
+    if eq is not None and fold(eq) not in folded:
+        return False
+    if contains is not None:
+        needle = fold(contains)
+        if not any(needle in name for name in folded):
+            return False
+    return in_ is None or bool({fold(value) for value in in_}.intersection(folded))
+
+
+def value_matches(
+    value: T | None,
+    *,
+    eq: T | None = None,
+    gt: T | None = None,
+    gte: T | None = None,
+    lt: T | None = None,
+    lte: T | None = None,
+    in_: Iterable[T] | None = None,
+) -> bool:
+    """True when ``value`` satisfies every given bound; a missing value matches none.
+
+    >>> value_matches(3, gte=1, lt=4)
+    True
+    >>> value_matches(None, gt=0)
+    False
+    >>> value_matches(None)
+    True
+    """
+    conditions = (eq, gt, gte, lt, lte, in_)
+    if value is None:
+        return all(condition is None for condition in conditions)
+    return (
+        (eq is None or value == eq)
+        and (gt is None or gt < value)
+        and (gte is None or gte <= value)
+        and (lt is None or value < lt)
+        and (lte is None or value <= lte)
+        and (in_ is None or value in set(in_))
+    )
