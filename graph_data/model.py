@@ -20,6 +20,7 @@ import networkx as nx
 
 from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.loader import Dataset
+from graph_data.locks import RWLock
 from graph_data.records import (
     ActorFields,
     CharacterFields,
@@ -37,6 +38,7 @@ from graph_data.records import (
 
 F = TypeVar("F")
 _LAST = 1 << 30  # sorts unnumbered scenes after numbered ones
+_KIND_RANK = {kind: rank for rank, kind in enumerate(NodeKind)}
 
 
 def node_key(kind: NodeKind, local_id: str) -> str:
@@ -114,6 +116,7 @@ class ShowGraph:
     def __init__(self, graph: nx.MultiDiGraph | None = None) -> None:
         self.graph: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
         self.version = 0
+        self.lock = RWLock()  # readers share it; a change is applied under its write side
         self._by_kind: dict[NodeKind, list[GraphNode[Any]]] | None = None
         self._sort_keys: dict[str, tuple[Any, ...]] = {}
 
@@ -127,13 +130,32 @@ class ShowGraph:
         return model
 
     def add_node(self, node: GraphNode[Any]) -> None:
+        """Add a node, or replace the one with the same key (its edges stay)."""
         self.graph.add_node(node.key, kind=node.kind, node=node)
-        self._by_kind = None
+        self._changed()
+
+    def remove_node(self, key: str) -> None:
+        """Remove a node and every edge touching it."""
+        self.graph.remove_node(key)
+        self._changed()
 
     def add_edge(
         self, u: str, v: str, relation: Relation, sources: Iterable[str], **props: Any
     ) -> None:
+        """Add an edge, or replace the one with the same ends and relation."""
+        if self.graph.has_edge(u, v, key=relation):
+            self.graph.remove_edge(u, v, key=relation)
         self.graph.add_edge(u, v, key=relation, sources=tuple(sources), **props)
+        self._changed()
+
+    def remove_edge(self, u: str, v: str, relation: Relation) -> None:
+        self.graph.remove_edge(u, v, key=relation)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Forget what was derived from the old graph (orders depend on parents)."""
+        self._by_kind = None
+        self._sort_keys.clear()
 
     # --- nodes ---------------------------------------------------------------
 
@@ -171,17 +193,19 @@ class ShowGraph:
         return found
 
     def _compute_sort_key(self, node: GraphNode[Any]) -> tuple[Any, ...]:
+        """The kind comes first, so a mixed list (scenes and episodes) still compares."""
         data: Any = node.data
+        rank = _KIND_RANK[node.kind]
         if node.kind is NodeKind.SEASON:
-            show = self._one_in(node.key, Relation.HAS_SEASON)
-            return (show or "", data.number, node.key)
+            show = self.parent(node.key, Relation.HAS_SEASON)
+            return (rank, show or "", data.number, node.key)
         if node.kind is NodeKind.EPISODE:
-            season = self.node(self._one_in(node.key, Relation.HAS_EPISODE) or "")
+            season = self.node(self.parent(node.key, Relation.HAS_EPISODE) or "")
             season_order = self.sort_key(season) if season else ()
-            return (*season_order, data.number, node.key)
+            return (rank, *season_order, data.number, node.key)
         if node.kind is NodeKind.SCENE:
-            return (data.order or _LAST, node.key)
-        return (node.label.casefold(), node.key)
+            return (rank, data.order or _LAST, node.key)
+        return (rank, node.label.casefold(), node.key)
 
     def sources(self, keys: Iterable[str]) -> list[GraphNode[SourceFields]]:
         """Source nodes for source keys, in the order given, without repeats."""
@@ -204,7 +228,8 @@ class ShowGraph:
         """The attributes of one edge (its sources and properties), or None."""
         return cast("Mapping[str, Any] | None", self.graph.succ.get(u, {}).get(v, {}).get(relation))
 
-    def _one_in(self, key: str, relation: Relation) -> str | None:
+    def parent(self, key: str, relation: Relation) -> str | None:
+        """The key of the node that points at ``key`` through ``relation`` (its parent)."""
         for u, edges in self.graph.pred.get(key, {}).items():
             if relation in edges:
                 return cast(str, u)
@@ -299,7 +324,7 @@ class ShowGraph:
         return self.out(event, Relation.REVEALED)
 
     def _parent(self, key: str, relation: Relation) -> GraphNode[Any]:
-        parent = self._one_in(key, relation)
+        parent = self.parent(key, relation)
         if parent is None:  # the loader guarantees every child has its parent
             raise LookupError(f"{key} has no {relation} parent")
         return cast("GraphNode[Any]", self.graph.nodes[parent]["node"])

@@ -197,14 +197,6 @@ def test_the_graph_answers_cast_questions(tmp_path: Path) -> None:
         assert portrayal.episodes, link
 
 
-@pytest.mark.xfail(
-    raises=TypeError,
-    strict=True,
-    reason="graph_data.model: ShowGraph.out() sorts a character's APPEARS_IN targets with "
-    "sort_key, which is (int, str) for a scene and (str, int, ...) for an episode, so a "
-    "character with both a scene and an `appearances` record cannot list its episodes. "
-    "Remove this marker once model.py is fixed.",
-)
 def test_characters_seen_in_scenes_and_appearances_list_their_episodes(tmp_path: Path) -> None:
     data = generate(2, seed=5)
     in_scene = {c for scene in data["scenes"] for c in scene["characters"]}

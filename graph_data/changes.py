@@ -1,0 +1,206 @@
+"""Changes: the one unit of every write, and the JSON form of nodes and edges.
+
+A ``Change`` is a list of operations (put or delete a node, put or delete an
+edge) with the graph version it produces, the writer and the time. Mutations
+compute a change against the current graph, the journal stores it as one JSON
+line, and ``apply`` replays it: the same function runs for a live write, for
+a journal replay at start-up and for another worker catching up, so all three
+end in the same graph.
+
+Nodes and edges have one JSON form (``node_to_json``/``edge_to_json``), shared
+by changes and snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from graph_data.kinds import CastRole, NodeKind, Relation
+from graph_data.model import GraphNode, ShowGraph
+from graph_data.records import FIELDS_OF
+
+
+class _Op(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PutNode(_Op):
+    """Create a node, or replace its facts and sources (its edges stay)."""
+
+    op: Literal["put_node"] = "put_node"
+    key: str
+    kind: NodeKind
+    fields: dict[str, Any]
+    sources: list[str]
+    field_sources: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class DeleteNode(_Op):
+    """Remove a node with every edge touching it."""
+
+    op: Literal["delete_node"] = "delete_node"
+    key: str
+
+
+class PutEdge(_Op):
+    """Create an edge, or replace the one with the same ends and relation."""
+
+    op: Literal["put_edge"] = "put_edge"
+    source: str
+    target: str
+    relation: Relation
+    sources: list[str]
+    props: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeleteEdge(_Op):
+    op: Literal["delete_edge"] = "delete_edge"
+    source: str
+    target: str
+    relation: Relation
+
+
+Op = PutNode | DeleteNode | PutEdge | DeleteEdge
+_OPS: TypeAdapter[list[Op]] = TypeAdapter(list[Annotated[Op, Field(discriminator="op")]])
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One accepted write: what it did, who did it, and the version it made."""
+
+    version: int
+    writer: str
+    ops: tuple[Op, ...]
+    summary: str = ""
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+
+    def to_json(self) -> bytes:
+        """One line of the journal (without the newline)."""
+        return orjson.dumps(
+            {
+                "version": self.version,
+                "writer": self.writer,
+                "at": self.at,
+                "summary": self.summary,
+                "ops": [op.model_dump(mode="json") for op in self.ops],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, line: bytes | str) -> Change:
+        """Parse and validate one journal line; ValueError says what is wrong."""
+        try:
+            raw = orjson.loads(line)
+            return cls(
+                version=int(raw["version"]),
+                writer=str(raw["writer"]),
+                at=str(raw["at"]),
+                summary=str(raw.get("summary", "")),
+                ops=tuple(_OPS.validate_python(raw["ops"])),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not a valid change: {error}") from None
+
+    def touched(self) -> Iterator[tuple[str, str]]:
+        """(key, kind) of every node this change created, altered, removed or linked."""
+        for op in self.ops:
+            if isinstance(op, PutNode):
+                yield op.key, op.kind.value
+            elif isinstance(op, DeleteNode):
+                yield op.key, op.key.partition(":")[0].upper()
+            else:
+                for key in (op.source, op.target):
+                    yield key, key.partition(":")[0].upper()
+
+
+def apply(model: ShowGraph, change: Change) -> None:
+    """Apply a change and take its version. The caller holds the graph's write lock."""
+    for op in change.ops:
+        apply_op(model, op)
+    model.version = change.version
+
+
+def apply_op(model: ShowGraph, op: Op) -> None:
+    if isinstance(op, PutNode):
+        model.add_node(node_from_json(op.model_dump()))
+    elif isinstance(op, DeleteNode):
+        model.remove_node(op.key)
+    elif isinstance(op, PutEdge):
+        model.add_edge(
+            op.source, op.target, op.relation, op.sources, **_props_in(op.relation, op.props)
+        )
+    else:
+        model.remove_edge(op.source, op.target, op.relation)
+
+
+# --- the JSON form of nodes and edges ------------------------------------------
+
+
+def node_to_json(node: GraphNode[Any]) -> dict[str, Any]:
+    """A node as plain JSON: key, kind, facts by their camelCase names, sources."""
+    return {
+        "key": node.key,
+        "kind": node.kind.value,
+        "fields": node.data.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "sources": list(node.sources),
+        "field_sources": {name: list(keys) for name, keys in node.field_sources.items()},
+    }
+
+
+def node_from_json(raw: Mapping[str, Any]) -> GraphNode[Any]:
+    """The inverse of ``node_to_json``; the facts are validated again."""
+    kind = NodeKind(raw["kind"])
+    return GraphNode(
+        key=raw["key"],
+        kind=kind,
+        data=FIELDS_OF[kind].model_validate(raw["fields"]),
+        sources=tuple(raw["sources"]),
+        field_sources={name: tuple(keys) for name, keys in raw.get("field_sources", {}).items()},
+    )
+
+
+def edge_to_json(u: str, v: str, relation: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """An edge as plain JSON: ends, relation, sources and properties."""
+    props = {name: _plain(value) for name, value in attrs.items() if name != "sources"}
+    return {
+        "source": u,
+        "target": v,
+        "relation": str(relation),
+        "sources": list(attrs["sources"]),
+        "props": props,
+    }
+
+
+def edges_to_json(model: ShowGraph) -> Iterable[dict[str, Any]]:
+    for u, v, relation, attrs in model.graph.edges(keys=True, data=True):
+        yield edge_to_json(u, v, relation, attrs)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, CastRole):
+        return value.value
+    return value
+
+
+def _props_in(relation: Relation, props: Mapping[str, Any]) -> dict[str, Any]:
+    """Edge properties back in the types the model keeps (tuples, enums)."""
+    if relation is not Relation.PORTRAYS:
+        return dict(props)
+    episodes = props.get("episodes")
+    return {
+        "show": props.get("show"),
+        "role": CastRole(props["role"]),
+        "credited_name": props.get("credited_name"),
+        "episodes": None if episodes is None else tuple(episodes),
+        "field_sources": {k: tuple(v) for k, v in props.get("field_sources", {}).items()},
+    }
