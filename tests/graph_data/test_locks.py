@@ -1,0 +1,52 @@
+"""The readers-writer lock: readers share, a writer excludes, the writer may re-enter."""
+
+from __future__ import annotations
+
+import threading
+
+from graph_data.locks import RWLock
+
+
+def test_readers_share_and_a_writer_waits_for_them() -> None:
+    lock = RWLock()
+    inside = threading.Barrier(3)
+    release = threading.Event()
+    order: list[str] = []
+
+    def reader() -> None:
+        with lock.reading():
+            inside.wait()
+            release.wait()
+            order.append("read")
+
+    def writer() -> None:
+        with lock.writing():
+            order.append("write")
+
+    readers = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in readers:
+        thread.start()
+    inside.wait()  # both readers hold the lock at once
+    writing = threading.Thread(target=writer)
+    writing.start()
+    writing.join(timeout=0.2)
+    assert writing.is_alive()  # the writer waits while readers hold the lock
+    release.set()
+    for thread in [*readers, writing]:
+        thread.join(timeout=5)
+    assert order == ["read", "read", "write"]
+
+
+def test_a_writer_excludes_readers_and_may_re_enter_and_read() -> None:
+    lock = RWLock()
+    seen: list[str] = []
+    with lock.writing():
+        with lock.writing(), lock.reading():  # re-entry by the same thread
+            seen.append("nested")
+        reader = threading.Thread(target=lambda: (lock.reading().__enter__(), seen.append("r")))
+        reader.start()
+        reader.join(timeout=0.2)
+        assert reader.is_alive()
+        seen.append("writer done")
+    reader.join(timeout=5)
+    assert seen == ["nested", "writer done", "r"]
