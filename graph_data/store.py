@@ -93,6 +93,17 @@ class JournalStore:
 
     # --- following other writers ----------------------------------------------------
 
+    def behind(self) -> bool:
+        """Cheap check, without locks: has the journal grown or been replaced since we read it?"""
+        if self._journal is None:
+            return False
+        try:
+            status = os.stat(self.journal_path)
+        except FileNotFoundError:
+            return False
+        mine = os.fstat(self._journal.fileno())
+        return status.st_ino != mine.st_ino or status.st_size > self._journal.tell()
+
     def catch_up(self, model: ShowGraph) -> list[Change]:
         """Apply changes other processes appended since we last looked; cheap when none.
 
@@ -305,6 +316,8 @@ class Store(Protocol):
         self, model: ShowGraph, make_change: Callable[[int], Change | None]
     ) -> tuple[Change | None, list[Change]]: ...
 
+    def behind(self) -> bool: ...
+
     def catch_up(self, model: ShowGraph) -> list[Change]: ...
 
     def close(self, model: ShowGraph) -> None: ...
@@ -326,6 +339,9 @@ class MemoryStore:
         if change is not None:
             apply(model, change)
         return change, []
+
+    def behind(self) -> bool:
+        return False
 
     def catch_up(self, model: ShowGraph) -> list[Change]:
         return []

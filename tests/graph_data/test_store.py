@@ -166,3 +166,14 @@ def test_memory_store_applies_in_place() -> None:
     store.write(model, make)
     assert model.require("actor:kit-connor").data.name == "Kit Connor (actor)"
     assert model.version == 1
+
+
+def test_behind_notices_another_writer_cheaply(tmp_path: Path) -> None:
+    first, second = JournalStore(tmp_path, BUILTIN_DATASET), JournalStore(tmp_path, BUILTIN_DATASET)
+    one, two = first.open(), second.open()
+    assert not second.behind()
+    first.write(one, actor_change(one, "Jenny Walser"))
+    assert second.behind()
+    second.catch_up(two)
+    assert not second.behind()
+    assert not first.behind()  # its own line does not count
