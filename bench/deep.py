@@ -1,0 +1,164 @@
+"""The benchmark's dataset and its deep query, with the hand-written traversal to compare.
+
+Case (c) sends ``DEEP_SELECTION`` for one show through the server; case (d)
+computes the same answer by walking ``graph_data.ShowGraph`` directly, the
+least work any resolver layer could do with today's graph model. Their ratio
+is what GraphQL execution costs on top of the model; the harness asserts
+that both answers are equal, so the comparison is honest.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from graph_data import ShowGraph, load_graph, node_key
+from graph_data.generate import Shape, count_graph, generate, write_dataset
+from graph_data.kinds import NodeKind
+
+SMALL_QUERY = "{ actors { nodes { name characters { name } } } }"
+
+# show -> seasons -> episodes -> characters -> portrayals -> actor -> characters
+DEEP_SELECTION = (
+    "name seasons { number episodes { number title characters { name "
+    "portrayals { role actor { name characters { name } } } } } }"
+)
+
+# Two released seasons of ten episodes, ten main characters: the first show
+# answers the deep query with about 1,000 leaf values (the harness prints the
+# exact count). Other shows only make the graph less trivial.
+BENCH_SHAPE = Shape(
+    seasons=(2, 2),
+    unreleased_seasons=(0, 0),
+    episodes=(10, 10),
+    main_cast=(10, 10),
+    recurring=(6, 6),
+    guests=(3, 3),
+)
+
+
+def model_handles_appearances() -> bool:
+    """Whether the graph model can list the episodes of a character seen both ways.
+
+    Today's model raises TypeError when a character has a scene and an
+    episode-level appearance (it sorts scenes and episodes together), which
+    would turn (b) and (c) into error responses. Until that is fixed the
+    benchmark dataset leaves appearances out; this check lifts the
+    workaround by itself once the model copes.
+    """
+    data = generate(1, seed=5)
+    scened = {c for scene in data["scenes"] for c in scene["characters"]}
+    both = next((a for a in data["appearances"] if a["character"] in scened), None)
+    if both is None:
+        return True
+    with tempfile.TemporaryDirectory() as directory:
+        graph = load_graph(write_dataset(data, Path(directory) / "probe.json"))
+    try:
+        graph.character_episodes(node_key(NodeKind.CHARACTER, both["character"]))
+    except TypeError:
+        return False
+    return True
+
+
+def write_bench_dataset(path: Path, shows: int, seed: int) -> dict[str, Any]:
+    """Generate the benchmark dataset; returns a summary for the results file."""
+    appearances = model_handles_appearances()
+    shape = replace(BENCH_SHAPE, appearances=appearances)
+    data = generate(shows, seed=seed, shape=shape)
+    write_dataset(data, path)
+    nodes, edges = count_graph(data)
+    return {
+        "path": str(path),
+        "shows": shows,
+        "seed": seed,
+        "nodes": nodes,
+        "edges": edges,
+        "appearances": appearances,
+    }
+
+
+def deep_query(show_id: str) -> str:
+    """The deep query for one show, addressed by its global id."""
+    return f'{{ node(id: "{show_id}") {{ ... on Show {{ {DEEP_SELECTION} }} }} }}'
+
+
+def deep_answer(graph: ShowGraph, show_key: str) -> dict[str, Any]:
+    """``deep_query``'s response body, computed by walking the graph model directly."""
+
+    def actor(key: str) -> dict[str, Any]:
+        return {
+            "name": graph.require(key).data.name,
+            "characters": [
+                {"name": graph.require(link.character).data.name}
+                for link in graph.portrayals_of_actor(key)
+            ],
+        }
+
+    def character(key: str, name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "portrayals": [
+                {"role": link.role.value, "actor": actor(link.actor)}
+                for link in graph.portrayals_of_character(key)
+            ],
+        }
+
+    show = graph.require(show_key)
+    return {
+        "data": {
+            "node": {
+                "name": show.data.name,
+                "seasons": [
+                    {
+                        "number": season.data.number,
+                        "episodes": [
+                            {
+                                "number": episode.data.number,
+                                "title": episode.data.title,
+                                "characters": [
+                                    character(c.key, c.data.name)
+                                    for c in graph.episode_characters(episode.key)
+                                ],
+                            }
+                            for episode in graph.episodes(season.key)
+                        ],
+                    }
+                    for season in graph.seasons(show_key)
+                ],
+            }
+        }
+    }
+
+
+def deep_answer_json(graph: ShowGraph, show_key: str) -> bytes:
+    """The hand-written answer serialized as the server does (orjson), for timing."""
+    return orjson.dumps(deep_answer(graph, show_key))
+
+
+def show_key_named(graph: ShowGraph, name: str) -> str:
+    """The key of the one show with this name (bench datasets keep names unique)."""
+    keys = [n.key for n in graph.nodes_of(NodeKind.SHOW) if n.data.name == name]
+    if len(keys) != 1:
+        raise ValueError(f"{len(keys)} shows are named {name!r}; pick another seed")
+    return keys[0]
+
+
+def count_fields(value: Any) -> tuple[int, int]:
+    """(fields, leaf values) in a JSON value: every object key, and every scalar."""
+    if isinstance(value, dict):
+        fields, leaves = len(value), 0
+        for item in value.values():
+            more_fields, more_leaves = count_fields(item)
+            fields, leaves = fields + more_fields, leaves + more_leaves
+        return fields, leaves
+    if isinstance(value, list):
+        fields = leaves = 0
+        for item in value:
+            more_fields, more_leaves = count_fields(item)
+            fields, leaves = fields + more_fields, leaves + more_leaves
+        return fields, leaves
+    return 0, 1

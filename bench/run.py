@@ -1,0 +1,509 @@
+"""HTTP benchmarks of the real server against baselines measured in the same run.
+
+``python bench/run.py [--quick]`` generates a small dataset, starts
+``showgraph serve`` and a bare Starlette app (``raw_app.py``) as separate
+processes on free ports, drives them with wrk (installed with apt-get when
+missing and we are root; else ``pyload.py``), and prints one table:
+
+  (a) raw       the bare app returning a precomputed body as large as (b)'s answer
+  (b) small     ``{ actors { nodes { name characters { name } } } }`` over POST
+  (c) deep      one show -> seasons -> episodes -> characters -> portrayals ->
+                actor -> characters, about 1,000 leaf values
+  (d) by hand   the same answer as (c) computed in this process straight from
+                ``graph_data.ShowGraph`` (asserted equal to the server's)
+  (e) repeated  the same request as (b) again; a response cache should make it
+                as cheap as (a) one day
+
+and the ratios small/raw, deep/by-hand and repeated/raw next to their targets.
+Every ratio compares figures taken in this run, on this machine, under the
+same load settings: figures from different runs or machines are never mixed.
+All figures go to ``bench/results/latest.json`` (see ``--output``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+try:
+    import orjson
+
+    import graph_data  # noqa: F401  (only to see whether we run in the project's venv)
+except ImportError:  # started with a bare python: use the project's venv if there is one
+    VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
+        os.execv(VENV_PYTHON, [str(VENV_PYTHON), __file__, *sys.argv[1:]])
+    raise
+
+from deep import (  # noqa: E402  (after the venv check)
+    SMALL_QUERY,
+    count_fields,
+    deep_answer_json,
+    deep_query,
+    show_key_named,
+    write_bench_dataset,
+)
+from loadgen import Load, Measurement, ensure_wrk, measure  # noqa: E402
+
+from graph_data import load_graph  # noqa: E402
+
+# The deep query (c) is meant to be big: its cost (about 140,000 by the
+# server's measure) is above the default limit (50,000), so the benchmark
+# raises that limit, and the rate-limit burst that must be at least as big.
+# Variables a server version does not know are ignored.
+SERVER_ENV = {"SHOWGRAPH_MAX_COST": "1000000", "SHOWGRAPH_RATE_LIMIT_BURST": "1000000"}
+
+TARGETS = {
+    "small_vs_raw": (">=", 0.6),
+    "deep_vs_hand_written": ("<=", 3.0),
+    "repeated_vs_raw": (">=", 0.8),
+}
+
+
+# --- processes under test -------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """A server we started: its base URL and pid (for /proc figures)."""
+
+    url: str
+    pid: int
+
+
+@contextmanager
+def started(
+    name: str, command: list[str], port: int, log: Path, env: dict[str, str] | None = None
+) -> Iterator[Process]:
+    """Run ``command`` until the block ends; wait for /healthz first.
+
+    Output goes to a file, not a pipe: a pipe nobody reads blocks the server
+    once full. The process is stopped by its own pid, never by name.
+    """
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name} not ready after 120 s") from None
+                time.sleep(0.1)
+        yield Process(url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_command(port: int, dataset: Path, log_level: str, extra: list[str]) -> list[str]:
+    """``showgraph serve`` from this venv (the console script, else ``-m server.cli``)."""
+    script = Path(sys.executable).with_name("showgraph")
+    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
+    return [
+        *launcher,
+        "serve",
+        "--port",
+        str(port),
+        "--dataset",
+        str(dataset),
+        "--log-level",
+        log_level,
+        *extra,
+    ]
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """Resident set now and at its peak, from /proc/PID/status (no psutil needed)."""
+    figures: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in {"VmRSS", "VmHWM"}:
+            figures[key] = round(int(value.split()[0]) / 1024, 1)
+    return {"rss_mib": figures["VmRSS"], "peak_rss_mib": figures["VmHWM"]}
+
+
+# --- requests ----------------------------------------------------------------------------
+
+
+def graphql_body(query: str) -> bytes:
+    return orjson.dumps({"query": query})
+
+
+def post(url: str, body: bytes) -> bytes:
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json", "Accept": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return bytes(response.read())
+
+
+def answer(url: str, query: str) -> tuple[bytes, Any]:
+    """One query's raw response and parsed body; fails on any GraphQL error.
+
+    An error response is cheap to produce, so benchmarking one would flatter
+    the server; refuse to go on instead.
+    """
+    raw = post(f"{url}/graphql", graphql_body(query))
+    parsed = orjson.loads(raw)
+    if parsed.get("errors"):
+        raise RuntimeError(
+            f"the server answered with errors (a limit? see --server-args):\n"
+            f"{json.dumps(parsed['errors'], indent=2)[:2000]}"
+        )
+    return raw, parsed
+
+
+# --- one load case ------------------------------------------------------------------------
+
+MIN_REQUESTS_PER_CONNECTION = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    target: Process
+    query: str
+    load: Load
+
+
+def run_case(case: Case, wrk: str | None) -> Measurement:
+    """Warm up, measure under load, then wait until the target is idle again.
+
+    Under N connections a request waits for about N others, so its latency is
+    about N times its service time; a run shorter than that would complete
+    nothing and report 0 req/s. A case therefore lasts at least long enough
+    for each connection to complete ``MIN_REQUESTS_PER_CONNECTION`` requests
+    at the service time seen while warming up (its actual length is recorded).
+    """
+    url = f"{case.target.url}/graphql"
+    body = graphql_body(case.query)
+    service = warm_up(url, body)
+    needed = math.ceil(MIN_REQUESTS_PER_CONNECTION * case.load.connections * service)
+    result = measure(url, body, replace(case.load, seconds=max(case.load.seconds, needed)), wrk)
+    settle(case.target.pid)  # requests wrk gave up on may still be running
+    return result
+
+
+def warm_up(url: str, body: bytes, seconds: float = 1.0, least: int = 3) -> float:
+    """Send requests one at a time for a while; the median seconds one took."""
+    times: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while len(times) < least or time.perf_counter() < deadline:
+        begin = time.perf_counter()
+        post(url, body)
+        times.append(time.perf_counter() - begin)
+    return statistics.median(times)
+
+
+def settle(pid: int, timeout: float = 300.0) -> None:
+    """Wait until the process has used under 5% of a CPU for half a second.
+
+    A server runs requests whose client has gone; measuring the next case
+    while it still does would charge that case for them.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    before = _cpu_ticks(pid)
+    while time.monotonic() < deadline and quiet < 2:
+        time.sleep(0.25)
+        now = _cpu_ticks(pid)
+        quiet = quiet + 1 if (now - before) / ticks < 0.05 * 0.25 else 0
+        before = now
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User plus system CPU time of a process, in clock ticks (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of stat
+
+
+# --- the in-process baseline ----------------------------------------------------------------
+
+
+def time_hand_written(
+    dataset: Path, show_name: str, expected: Any, iterations: int
+) -> dict[str, Any]:
+    """Case (d): the median time to compute and serialize the deep answer by hand.
+
+    Asserts first that the hand-written JSON equals the server's answer, so
+    (c)/(d) compares the same work.
+    """
+    graph = load_graph(dataset)
+    key = show_key_named(graph, show_name)
+    produced = orjson.loads(deep_answer_json(graph, key))
+    if produced != expected:
+        raise AssertionError("the hand-written traversal and the server disagree on (c)")
+    times = []
+    for _ in range(iterations):
+        begin = time.perf_counter()
+        deep_answer_json(graph, key)
+        times.append(time.perf_counter() - begin)
+    return {
+        "iterations": iterations,
+        "median_ms": round(statistics.median(times) * 1000, 3),
+        "min_ms": round(min(times) * 1000, 3),
+        "max_ms": round(max(times) * 1000, 3),
+    }
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    load: Load
+    shows: int
+    seed: int
+    iterations: int
+    log_level: str
+    loadgen: str
+    server_args: list[str]
+    output: Path
+
+
+def run(options: Options) -> dict[str, Any]:
+    """Every measurement of one run, in a dict ready for the results file."""
+    wrk = ensure_wrk() if options.loadgen in {"auto", "wrk"} else None
+    if options.loadgen == "wrk" and wrk is None:
+        raise SystemExit("bench: wrk is not installed and could not be installed")
+    load = options.load
+    serial = Load(connections=1, threads=1, seconds=load.seconds)
+    cases: dict[str, Measurement] = {}
+    with tempfile.TemporaryDirectory(prefix="showgraph-bench-") as scratch:
+        work = Path(scratch)
+        dataset = work / "bench.json"
+        dataset_info = write_bench_dataset(dataset, options.shows, options.seed)
+        server_port, raw_port = free_port(), free_port()
+        command = server_command(server_port, dataset, options.log_level, options.server_args)
+        log = work / "server.log"
+        with started("showgraph serve", command, server_port, log, SERVER_ENV) as server:
+            small_raw, _ = answer(server.url, SMALL_QUERY)
+            _, shows = answer(server.url, "{ shows(first: 1) { nodes { id name } } }")
+            show = shows["data"]["shows"]["nodes"][0]
+            deep_text = deep_query(show["id"])
+            deep_raw, deep_parsed = answer(server.url, deep_text)
+            fields, leaves = count_fields(deep_parsed["data"])
+            (work / "small.json").write_bytes(small_raw)
+            raw_command = [
+                sys.executable,
+                str(HERE / "raw_app.py"),
+                "--port",
+                str(raw_port),
+                "--body-file",
+                str(work / "small.json"),
+                "--log-level",
+                options.log_level,
+            ]
+            with started("raw app", raw_command, raw_port, work / "raw.log") as raw:
+                if post(f"{raw.url}/graphql", graphql_body(SMALL_QUERY)) != small_raw:
+                    raise AssertionError("the raw app must answer exactly the small query's bytes")
+                plan = [
+                    Case("a_raw", raw, SMALL_QUERY, load),
+                    Case("b_small", server, SMALL_QUERY, load),
+                    Case("c_deep", server, deep_text, load),
+                    Case("c_deep_serial", server, deep_text, serial),
+                    Case("e_repeated", server, SMALL_QUERY, load),
+                ]
+                for case in plan:
+                    cases[case.name] = run_case(case, wrk)
+                    print(f"bench: {case.name:<14} {_row(cases[case.name])}", file=sys.stderr)
+                memory = {"server": memory_mib(server.pid), "raw_app": memory_mib(raw.pid)}
+        hand = time_hand_written(dataset, show["name"], deep_parsed, options.iterations)
+    ratios = {
+        "small_vs_raw": cases["b_small"].rps / cases["a_raw"].rps,
+        "deep_vs_hand_written": cases["c_deep_serial"].p50_ms / hand["median_ms"],
+        "deep_loaded_vs_hand_written": cases["c_deep"].p50_ms / hand["median_ms"],
+        "repeated_vs_raw": cases["e_repeated"].rps / cases["a_raw"].rps,
+    }
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": _git_describe(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_end": os.getloadavg(),
+        },
+        "load": asdict(load),
+        "load_tool": cases["a_raw"].tool,
+        "dataset": dataset_info,
+        "server": {"command": command, "env": SERVER_ENV},
+        "queries": {
+            "small": SMALL_QUERY,
+            "small_answer_bytes": len(small_raw),
+            "deep": deep_text,
+            "deep_answer_bytes": len(deep_raw),
+            "deep_fields": fields,
+            "deep_leaf_values": leaves,
+        },
+        "cases": {name: m.as_dict() for name, m in cases.items()},
+        "d_hand_written": hand,
+        "ratios": {name: round(value, 3) for name, value in ratios.items()},
+        "targets": {name: f"{op} {value}" for name, (op, value) in TARGETS.items()},
+        "memory": memory,
+    }
+
+
+def _git_describe() -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _row(m: Measurement) -> str:
+    figures = f"{m.rps:>10.1f} {m.p50_ms:>9.2f} {m.p99_ms:>9.2f} {m.requests:>9} {m.errors:>7}"
+    return f"{figures}  ({m.tool})"
+
+
+def report(results: dict[str, Any]) -> str:
+    """The human-readable table of one run's results."""
+    cases, hand, ratios = results["cases"], results["d_hand_written"], results["ratios"]
+    load = results["load"]
+    labels = {
+        "a_raw": "(a) raw Starlette",
+        "b_small": "(b) small query",
+        "c_deep": "(c) deep query",
+        "c_deep_serial": "(c) deep, 1 connection",
+        "e_repeated": "(e) repeated small",
+    }
+    queries = results["queries"]
+    lines = [
+        f"showgraph bench @ {results['git']}: {results['load_tool']}, "
+        f"{load['connections']} connections, {load['threads']} threads, {load['seconds']} s "
+        f"per case; {results['machine']['cpus']} CPUs",
+        f"dataset: {results['dataset']['shows']} shows, {results['dataset']['nodes']} nodes, "
+        f"{results['dataset']['edges']} edges; small answer {queries['small_answer_bytes']} B; "
+        f"deep answer {queries['deep_leaf_values']} leaf values, {queries['deep_fields']} fields, "
+        f"{queries['deep_answer_bytes']} B",
+        "",
+        f"{'case':<26}{'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} {'errors':>7}"
+        f" {'secs':>6}",
+    ]
+    for name, label in labels.items():
+        m = cases[name]
+        lines.append(
+            f"{label:<26}{m['rps']:>10.1f} {m['p50_ms']:>9.2f} {m['p99_ms']:>9.2f} "
+            f"{m['requests']:>9} {m['errors']:>7} {m['seconds']:>6.1f}"
+        )
+    lines.append(
+        f"{'(d) by hand, in process':<26}{'':>10} {hand['median_ms']:>9.2f} {'':>9} "
+        f"{hand['iterations']:>9}   (median of {hand['iterations']} runs)"
+    )
+    lines += ["", f"{'ratio (this run only)':<44}{'measured':>10}  {'target':<8}"]
+    shown = [
+        ("small_vs_raw", "(b)/(a) req/s", "x"),
+        ("deep_vs_hand_written", "(c) p50 at 1 conn / (d) median", "x"),
+        ("deep_loaded_vs_hand_written", f"(c) p50 at {load['connections']} conns / (d)", "x"),
+        ("repeated_vs_raw", "(e)/(a) req/s", "x"),
+    ]
+    for key, label, unit in shown:
+        value = ratios[key]
+        target = TARGETS.get(key)
+        if target is None:
+            verdict, goal = "", "(info)"
+        else:
+            op, limit = target
+            met = value >= limit if op == ">=" else value <= limit
+            verdict, goal = ("met" if met else "MISSED"), f"{op} {limit}{unit}"
+        lines.append(f"{label:<44}{value:>9.3f}{unit}  {goal:<8} {verdict}")
+    memory = results["memory"]
+    lines += [
+        "",
+        "memory (VmRSS now / peak): "
+        f"server {memory['server']['rss_mib']:.0f} / {memory['server']['peak_rss_mib']:.0f} MiB, "
+        f"raw app {memory['raw_app']['rss_mib']:.0f} / {memory['raw_app']['peak_rss_mib']:.0f} MiB",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="2 s per case, fewer iterations")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=int, help="per case (default 10, 2 with --quick)")
+    parser.add_argument("--shows", type=int, default=3, help="shows in the bench dataset")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--iterations", type=int, help="runs of (d) (default 30, 5 with --quick)")
+    parser.add_argument("--log-level", default="warning", help="for both servers (default warning)")
+    parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--server-args", default="", help="extra `showgraph serve` flags, e.g. '--max-depth 20'"
+    )
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
+    args = parser.parse_args(argv)
+    seconds = args.seconds if args.seconds is not None else (2 if args.quick else 10)
+    iterations = args.iterations if args.iterations is not None else (5 if args.quick else 30)
+    return Options(
+        load=Load(args.connections, args.threads, seconds),
+        shows=args.shows,
+        seed=args.seed,
+        iterations=iterations,
+        log_level=args.log_level,
+        loadgen=args.loadgen,
+        server_args=shlex.split(args.server_args),
+        output=args.output,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    results = run(options)
+    print(report(results))
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {options.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
