@@ -1,21 +1,42 @@
-"""Assembling the schema once per process, with its caches and error policy."""
+"""Assembling the schema once per process, with its caches, validation and error policy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from strawberry.extensions import DisableIntrospection, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 
 # Every node type must be imported so that it registers itself (see schema.relay).
 from schema import actors, characters, events, seasons, shows, sources  # noqa: F401
+from schema.mutations import build_mutation
 from schema.query import Query
 from schema.scalars import SCALARS
+from schema.subscriptions import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+# Distinct documents whose parse and validation are remembered; bounded so that
+# unique queries cannot grow memory.
+CACHE_SIZE = 1024
+
+# What Strawberry validates on top of graphql-core's rules (as its own
+# validate_document does).
+STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+)
+
+Rules = tuple[type[ASTValidationRule], ...]
+ExtensionFactory = Callable[[], SchemaExtension]
 
 
 class ShowgraphSchema(strawberry.Schema):
@@ -32,12 +53,69 @@ class ShowgraphSchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> strawberry.Schema:
-    """The served schema. Caches are bounded so unique queries cannot grow memory."""
+class CachedValidation(SchemaExtension):
+    """Validation through a function cached once per schema (see ``build_schema``).
+
+    Takes the place of Strawberry's ValidationCache, which cannot run rules in
+    two phases nor hide suggestions.
+    """
+
+    def __init__(
+        self, validate_document: Callable[[GraphQLSchema, DocumentNode, Rules], list[GraphQLError]]
+    ) -> None:
+        self.validate_document = validate_document
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None  # validation follows parsing
+        context.pre_execution_errors = self.validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        yield
+
+
+def build_schema(
+    *,
+    limit_rules: Sequence[type[ASTValidationRule]] = (),
+    introspection: bool = True,
+    extensions: Sequence[ExtensionFactory] = (),
+    executor_class: type[StrawberryGraphQLCoreExecutionContext] | None = None,
+) -> strawberry.Schema:
+    """The served schema, with bounded parse and validation caches.
+
+    ``limit_rules`` (built once by the caller, so cache keys stay equal) run
+    before the specification's rules; a document they refuse gets only their
+    errors, and the costlier rules never see it. Without ``introspection``,
+    ``__schema``/``__type`` are refused and no error suggests field, argument
+    or type names. ``extensions`` come before the caches, so they see every
+    request first.
+    """
+    first_rules = tuple(limit_rules)
+
+    @lru_cache(maxsize=CACHE_SIZE)
+    def validate_document(
+        schema: GraphQLSchema, document: DocumentNode, rules: Rules
+    ) -> list[GraphQLError]:
+        if first_rules and (errors := validate(schema, document, first_rules)):
+            return errors
+        return validate(
+            schema, document, (*rules, *STRAWBERRY_RULES), hide_suggestions=not introspection
+        )
+
+    pipeline: list[ExtensionFactory] = [*extensions]
+    if not introspection:
+        pipeline.append(DisableIntrospection)
+    pipeline += [
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: CachedValidation(validate_document),
+    ]
     return ShowgraphSchema(
         query=Query,
+        mutation=build_mutation(),
+        subscription=Subscription,
         types=[events.Event, shows.Work, shows.Creator],
-        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        extensions=pipeline,
+        execution_context_class=executor_class,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
 

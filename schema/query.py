@@ -38,6 +38,13 @@ def _key(node: object) -> str:
 
 @strawberry.type(description="Entry points into the TV knowledge graph.")
 class Query:
+    @strawberry.field(
+        description="The graph's version: it increases with every accepted change, so a "
+        "client can tell whether what it holds is current."
+    )
+    def graph_version(self, info: Info) -> int:
+        return graph_of(info).version
+
     @strawberry.field(description="Any node by its global id, or null when there is none.")
     def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return resolve_id(graph_of(info), id)

@@ -57,8 +57,19 @@ def wrap_all(nodes: list[GraphNode[Any]]) -> list[Any]:
 
 
 def encode_id(node: GraphNode[Any]) -> str:
-    raw = f"{TYPE_NAMES[node.kind]}:{node.local_id}"
+    return encode_key(node.key)
+
+
+def encode_key(key: str) -> str:
+    """The global id of a graph key, also for a node that no longer exists."""
+    kind, _, local_id = key.partition(":")
+    raw = f"{TYPE_NAMES[NodeKind(kind.upper())]}:{local_id}"
     return base64.b64encode(raw.encode()).decode()
+
+
+def node_type_of(kind: NodeKind) -> type:
+    """The registered GraphQL type of a kind."""
+    return _WRAPPERS[kind]  # type: ignore[return-value]
 
 
 def decode_id(global_id: str) -> str:

@@ -1,0 +1,425 @@
+"""Mutations, Relay style: one input, one payload with `userErrors`, for every write.
+
+For each node kind there is ``createX`` and ``updateX``; ``deleteNode``,
+``linkNodes`` and ``unlinkNodes`` work for every kind and relation. The
+``XFieldsInput`` types are generated from the dataset format's models
+(``graph_data.records``), so the API and the file format cannot drift, and
+their fields reuse the descriptions of the matching output fields.
+
+A mutation checks its request against the newest graph (``graph_data.edits``),
+and either writes one change through the store or returns `userErrors` with
+the path of each offending input field and writes nothing.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Annotated, Any, get_args, get_origin
+
+import strawberry
+from strawberry.types.base import StrawberryObjectDefinition
+
+from graph_data.changes import Change
+from graph_data.dates import PartialDate
+from graph_data.edits import (
+    PARENT_OF,
+    Edit,
+    EditRejectedError,
+    SourceRequest,
+    a_kind,
+    create_node,
+    delete_node,
+    link,
+    unlink,
+    update_node,
+)
+from graph_data.kinds import CastRole, NodeKind, Relation
+from graph_data.records import FIELDS_OF, Viewership
+from schema.context import Info, graph_of
+from schema.errors import UserError as RequestError
+from schema.relay import TYPE_NAMES, Node, decode_id, encode_key, node_type_of, wrap
+
+# --- shared inputs and payloads ------------------------------------------------------------
+
+
+@strawberry.input(description="A source to record with the edit, as a USER_EDIT by its writer.")
+class NewSourceInput:
+    title: str = strawberry.field(description="What the source is, e.g. a press release title.")
+    url: str | None = strawberry.field(default=None, description="Where to read it, if online.")
+    note: str | None = strawberry.field(
+        default=None, description="Anything worth knowing about it."
+    )
+
+
+@strawberry.input(description="Hours viewed over a reporting window, as published.")
+class ViewershipInput:
+    hours_viewed: float = strawberry.field(description="Hours viewed.")
+    period_start: PartialDate | None = strawberry.field(default=None, description="Window start.")
+    period_end: PartialDate | None = strawberry.field(default=None, description="Window end.")
+    label: str | None = strawberry.field(
+        default=None, description="The figure in the source's words."
+    )
+    sources: list[strawberry.ID] = strawberry.field(description="Ids of the sources stating it.")
+
+
+@strawberry.type(description="Why a mutation was refused: the input field and what to change.")
+class UserError:
+    field: list[str] = strawberry.field(
+        description='Path of the input field, e.g. ["input", "fields", "number"].'
+    )
+    message: str = strawberry.field(description="What is wrong, and how to put it right.")
+
+
+@strawberry.type(description="The result of creating or updating a node.")
+class NodePayload:
+    node: Node | None = strawberry.field(description="The node as it now is; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description="Empty when the write happened.")
+    graph_version: int = strawberry.field(description="The graph version after this mutation.")
+    client_mutation_id: str | None = strawberry.field(description="Echo of the input's value.")
+
+
+@strawberry.type(description="The result of deleting a node.")
+class DeletePayload:
+    deleted_ids: list[strawberry.ID] = strawberry.field(description="Ids of every node removed.")
+    user_errors: list[UserError] = strawberry.field(description="Empty when the write happened.")
+    graph_version: int = strawberry.field(description="The graph version after this mutation.")
+    client_mutation_id: str | None = strawberry.field(description="Echo of the input's value.")
+
+
+@strawberry.type(description="The result of linking or unlinking two nodes.")
+class LinkPayload:
+    source: Node | None = strawberry.field(description="The node the link starts at.")
+    target: Node | None = strawberry.field(description="The node the link points at.")
+    relation: Relation = strawberry.field(description="The link's label.")
+    user_errors: list[UserError] = strawberry.field(description="Empty when the write happened.")
+    graph_version: int = strawberry.field(description="The graph version after this mutation.")
+    client_mutation_id: str | None = strawberry.field(description="Echo of the input's value.")
+
+
+@strawberry.input(description="Delete a node; its links (and children) go only with `cascade`.")
+class DeleteNodeInput:
+    id: strawberry.ID = strawberry.field(description="The node to delete.")
+    cascade: bool = strawberry.field(
+        default=False,
+        description="Also remove its links, and the seasons, episodes, scenes and characters "
+        "that hang from it. Without it, a node with links is not deleted.",
+    )
+    sources: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Why: sources."
+    )
+    new_source: NewSourceInput | None = strawberry.field(default=None, description="Or a new one.")
+    client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back.")
+
+
+@strawberry.input(
+    description="Link two nodes, or change an existing link's properties. Linking a season, "
+    "episode, scene or character to another parent moves it."
+)
+class LinkInput:
+    from_: strawberry.ID = strawberry.field(name="from", description="Where the link starts.")
+    relation: Relation = strawberry.field(description="The link's label.")
+    to: strawberry.ID = strawberry.field(description="Where the link points.")
+    role: CastRole | None = strawberry.field(default=None, description="PORTRAYS: the billing.")
+    show: strawberry.ID | None = strawberry.field(
+        default=None, description="PORTRAYS: the show, when not the character's own."
+    )
+    credited_name: str | None = strawberry.field(default=None, description="PORTRAYS: credit.")
+    episodes: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="PORTRAYS: the episodes, when a source lists them."
+    )
+    kind: str | None = strawberry.field(default=None, description="RELATED_TO: e.g. DATING.")
+    sources: list[strawberry.ID] | None = strawberry.field(default=None, description="Sources.")
+    new_source: NewSourceInput | None = strawberry.field(default=None, description="Or a new one.")
+    client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back.")
+
+
+@strawberry.input(description="Remove a link between two nodes.")
+class UnlinkInput:
+    from_: strawberry.ID = strawberry.field(name="from", description="Where the link starts.")
+    relation: Relation = strawberry.field(description="The link's label.")
+    to: strawberry.ID = strawberry.field(description="Where the link points.")
+    sources: list[strawberry.ID] | None = strawberry.field(default=None, description="Sources.")
+    new_source: NewSourceInput | None = strawberry.field(default=None, description="Or a new one.")
+    client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back.")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _write(
+    info: Info, summary: str, request: Any, plan: Callable[[Edit], Any], *, cited: bool = True
+) -> tuple[Any, list[UserError]]:
+    """Plan and write one change; returns what ``plan`` returned and the user errors."""
+    context = info.context
+    if context.writer is None:  # the HTTP layer answers 401 first; this is the backstop
+        raise RequestError("mutations need a bearer token (Authorization: Bearer ...)")
+    model = graph_of(info)
+    outcome: dict[str, Any] = {"errors": []}
+
+    def make_change(version: int) -> Change | None:
+        edit = Edit(model, context.writer or "", version)
+        edit.cite(_sources(request), required=cited)
+        outcome["value"] = plan(edit)
+        try:
+            return Change(version, edit.writer, tuple(edit.done()), summary)
+        except EditRejectedError as rejected:
+            outcome["errors"] = rejected.errors
+            return None
+
+    with model.lock.writing():
+        change, others = context.store_or_memory().write(model, make_change)
+    if context.published is not None:
+        context.published([*others, *([change] if change else [])])
+    errors = [UserError(field=["input", *e.field], message=e.message) for e in outcome["errors"]]
+    return (outcome.get("value") if change else None), errors
+
+
+def _sources(request: Any) -> SourceRequest:
+    new = request.new_source
+    return SourceRequest(
+        keys=[decode_id(i) for i in request.sources or ()],
+        new_title=new.title if new else None,
+        new_url=new.url if new else None,
+        new_note=new.note if new else None,
+    )
+
+
+def _node_payload(
+    info: Info, key: str | None, errors: list[UserError], request: Any
+) -> NodePayload:
+    node = graph_of(info).node(key) if key and not errors else None
+    return NodePayload(
+        node=wrap(node) if node else None,
+        user_errors=errors,
+        graph_version=graph_of(info).version,
+        client_mutation_id=request.client_mutation_id,
+    )
+
+
+# --- the generated inputs of each node kind ---------------------------------------------------
+
+
+def _graphql_type(annotation: Any) -> Any:
+    """The input type for a dataset field's Python type (tuples become lists)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _graphql_type(get_args(annotation)[0])
+    if origin in (types.UnionType, typing.Union):
+        inner = [a for a in get_args(annotation) if a is not type(None)]
+        return _graphql_type(inner[0])
+    if origin is tuple:
+        return list[_graphql_type(get_args(annotation)[0])]  # type: ignore[misc]
+    if annotation is Viewership:
+        return ViewershipInput
+    return annotation
+
+
+def _fields_input(kind: NodeKind, output: type) -> type:
+    """``XFieldsInput``: every fact of the kind, all optional (an update sends a few)."""
+    definition: StrawberryObjectDefinition = output.__strawberry_definition__  # type: ignore[attr-defined]
+    described = {f.python_name: f.description for f in definition.fields}
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    for name, info in FIELDS_OF[kind].model_fields.items():
+        namespace["__annotations__"][name] = _graphql_type(info.annotation) | None
+        namespace[name] = strawberry.field(
+            default=strawberry.UNSET, description=described.get(name) or f"The {info.alias}."
+        )
+    cls = type(f"{TYPE_NAMES[kind]}FieldsInput", (), namespace)
+    return strawberry.input(
+        cls, description=f"Facts of {a_kind(kind)}; on update only those given change."
+    )
+
+
+def _input_values(kind: NodeKind, fields: Any) -> dict[str, Any]:
+    """The fields given (not UNSET), by their dataset names, as the records expect them."""
+    values: dict[str, Any] = {}
+    for name, info in FIELDS_OF[kind].model_fields.items():
+        value = getattr(fields, name, strawberry.UNSET)
+        if value is strawberry.UNSET:
+            continue
+        values[info.alias or name] = _plain(value)
+    return values
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, ViewershipInput):
+        return {
+            "hoursViewed": value.hours_viewed,
+            "periodStart": value.period_start,
+            "periodEnd": value.period_end,
+            "label": value.label,
+            "sources": [decode_id(i).partition(":")[2] for i in value.sources],
+        }
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _create_input(kind: NodeKind, fields_input: type) -> type:
+    annotations: dict[str, Any] = {
+        "fields": fields_input,
+        "id": str | None,
+        "sources": list[strawberry.ID] | None,
+        "new_source": NewSourceInput | None,
+        "client_mutation_id": str | None,
+    }
+    namespace: dict[str, Any] = {
+        "fields": strawberry.field(description="Its facts; required ones must be given."),
+        "id": strawberry.field(
+            default=None, description="Local id; made from the name if omitted."
+        ),
+        "sources": strawberry.field(default=None, description="Ids of existing sources."),
+        "new_source": strawberry.field(default=None, description="Or a new source to record."),
+        "client_mutation_id": strawberry.field(default=None, description="Echoed back."),
+    }
+    if kind in PARENT_OF:
+        annotations["parent"] = strawberry.ID
+        kinds = " or ".join(a_kind(k) for k in sorted(PARENT_OF[kind][1]))
+        namespace["parent"] = strawberry.field(description=f"Where it belongs: {kinds}.")
+    namespace["__annotations__"] = annotations
+    cls = type(f"Create{TYPE_NAMES[kind]}Input", (), namespace)
+    return strawberry.input(cls, description=f"Create {a_kind(kind)}.")
+
+
+def _update_input(kind: NodeKind, fields_input: type) -> type:
+    namespace: dict[str, Any] = {
+        "__annotations__": {
+            "id": strawberry.ID,
+            "fields": fields_input,
+            "sources": list[strawberry.ID] | None,
+            "new_source": NewSourceInput | None,
+            "client_mutation_id": str | None,
+        },
+        "id": strawberry.field(description="The node to change."),
+        "fields": strawberry.field(
+            description="The facts to change; they will cite this edit's sources."
+        ),
+        "sources": strawberry.field(default=None, description="Ids of existing sources."),
+        "new_source": strawberry.field(default=None, description="Or a new source to record."),
+        "client_mutation_id": strawberry.field(default=None, description="Echoed back."),
+    }
+    cls = type(f"Update{TYPE_NAMES[kind]}Input", (), namespace)
+    return strawberry.input(cls, description=f"Change facts of {a_kind(kind)}.")
+
+
+def _create_resolver(kind: NodeKind, input_type: type) -> Any:
+    def resolve(info: Info, input: Any) -> NodePayload:
+        def plan(edit: Edit) -> str:
+            parent = decode_id(input.parent) if kind in PARENT_OF else None
+            return create_node(edit, kind, _input_values(kind, input.fields), input.id, parent)
+
+        summary = f"create {kind.value.lower()}"
+        key, errors = _write(info, summary, input, plan, cited=kind is not NodeKind.SOURCE)
+        return _node_payload(info, key, errors, input)
+
+    resolve.__annotations__ = {"info": Info, "input": input_type, "return": NodePayload}
+    return strawberry.mutation(resolver=resolve, description=f"Create {a_kind(kind)}.")
+
+
+def _update_resolver(kind: NodeKind, input_type: type) -> Any:
+    def resolve(info: Info, input: Any) -> NodePayload:
+        key = decode_id(input.id)
+        if not key.startswith(kind.value.lower() + ":"):
+            raise RequestError(f"`id` is not the id of {a_kind(kind)}")
+
+        def plan(edit: Edit) -> str:
+            update_node(edit, key, _input_values(kind, input.fields))
+            return key
+
+        found, errors = _write(info, f"update {key}", input, plan)
+        return _node_payload(info, found, errors, input)
+
+    resolve.__annotations__ = {"info": Info, "input": input_type, "return": NodePayload}
+    return strawberry.mutation(resolver=resolve, description=f"Change facts of {a_kind(kind)}.")
+
+
+def _mutation_fields() -> dict[str, Any]:
+    """createX and updateX for every kind (sources are created with `newSource` too)."""
+    fields: dict[str, Any] = {}
+    for kind in NodeKind:
+        fields_input = _fields_input(kind, node_type_of(kind))
+        name = TYPE_NAMES[kind]
+        fields[f"create_{name.lower()}"] = _create_resolver(kind, _create_input(kind, fields_input))
+        fields[f"update_{name.lower()}"] = _update_resolver(kind, _update_input(kind, fields_input))
+    return fields
+
+
+# --- the Mutation type ---------------------------------------------------------------------
+
+
+def _delete_node(info: Info, input: DeleteNodeInput) -> DeletePayload:
+    key = decode_id(input.id)
+    deleted, errors = _write(
+        info, f"delete {key}", input, lambda e: delete_node(e, key, input.cascade)
+    )
+    return DeletePayload(
+        deleted_ids=[strawberry.ID(encode_key(k)) for k in deleted or ()],
+        user_errors=errors,
+        graph_version=graph_of(info).version,
+        client_mutation_id=input.client_mutation_id,
+    )
+
+
+def _link_nodes(info: Info, input: LinkInput) -> LinkPayload:
+    source, target = decode_id(input.from_), decode_id(input.to)
+    props: dict[str, Any] = {}
+    if input.relation is Relation.PORTRAYS:
+        props = {
+            "role": input.role,
+            "show": decode_id(input.show) if input.show else None,
+            "credited_name": input.credited_name,
+            "episodes": None if input.episodes is None else [decode_id(e) for e in input.episodes],
+        }
+    elif input.relation is Relation.RELATED_TO:
+        props = {"kind": input.kind}
+    summary = f"link {source} {input.relation.value} {target}"
+    _, errors = _write(
+        info, summary, input, lambda e: link(e, source, input.relation, target, props)
+    )
+    return _link_payload(info, source, target, input, errors)
+
+
+def _unlink_nodes(info: Info, input: UnlinkInput) -> LinkPayload:
+    source, target = decode_id(input.from_), decode_id(input.to)
+    summary = f"unlink {source} {input.relation.value} {target}"
+    _, errors = _write(info, summary, input, lambda e: unlink(e, source, input.relation, target))
+    return _link_payload(info, source, target, input, errors)
+
+
+def _link_payload(
+    info: Info, source: str, target: str, input: LinkInput | UnlinkInput, errors: list[UserError]
+) -> LinkPayload:
+    graph = graph_of(info)
+    ends = [graph.node(source), graph.node(target)]
+    return LinkPayload(
+        source=wrap(ends[0]) if ends[0] else None,
+        target=wrap(ends[1]) if ends[1] else None,
+        relation=input.relation,
+        user_errors=errors,
+        graph_version=graph.version,
+        client_mutation_id=input.client_mutation_id,
+    )
+
+
+def build_mutation() -> type:
+    """The Mutation type: generated createX/updateX plus delete, link and unlink."""
+    namespace: Mapping[str, Any] = {
+        **_mutation_fields(),
+        "delete_node": strawberry.mutation(
+            resolver=_delete_node,
+            description="Delete a node (with `cascade`, its links and children).",
+        ),
+        "link_nodes": strawberry.mutation(
+            resolver=_link_nodes, description="Link two nodes, or change a link's properties."
+        ),
+        "unlink_nodes": strawberry.mutation(resolver=_unlink_nodes, description="Remove a link."),
+    }
+    cls = type("Mutation", (), dict(namespace))
+    return strawberry.type(
+        cls, description="Writes: each needs a bearer token and names its sources."
+    )

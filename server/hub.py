@@ -1,0 +1,57 @@
+"""Telling subscribers about changes, as they are applied in this process.
+
+Changes are applied in worker threads (a mutation, or the follower catching
+up with other processes); subscribers wait in the event loop. ``publish`` may
+be called from any thread and hands each change to every subscriber's queue
+through the loop. A subscriber that falls more than ``QUEUE_SIZE`` changes
+behind is dropped rather than letting memory grow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from graph_data.changes import Change
+
+QUEUE_SIZE = 1000
+
+
+class ChangeHub:
+    """Fan-out of applied changes to the subscriptions of this process."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queues: set[asyncio.Queue[Change | None]] = set()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Remember the event loop subscribers live in (called at start-up)."""
+        self._loop = loop
+
+    def publish(self, changes: list[Change]) -> None:
+        """Hand changes to every subscriber; safe from any thread."""
+        if not changes or self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._deliver, list(changes))
+
+    def _deliver(self, changes: list[Change]) -> None:
+        for queue in list(self._queues):
+            for change in changes:
+                try:
+                    queue.put_nowait(change)
+                except asyncio.QueueFull:  # too far behind: end its stream
+                    self._queues.discard(queue)
+                    while not queue.empty():
+                        queue.get_nowait()
+                    queue.put_nowait(None)
+                    break
+
+    async def listen(self) -> AsyncIterator[Change]:
+        """Every change applied from now on, until the subscriber goes away or lags."""
+        queue: asyncio.Queue[Change | None] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self._queues.add(queue)
+        try:
+            while (change := await queue.get()) is not None:
+                yield change
+        finally:
+            self._queues.discard(queue)

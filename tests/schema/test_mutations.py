@@ -1,0 +1,267 @@
+"""Mutations through GraphQL: every kind can be created and updated, and every refusal
+comes back as userErrors with the path of the input field, changing nothing."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_data import BUILTIN_DATASET, ShowGraph, load_graph
+from graph_data.changes import edges_to_json, node_to_json
+from graph_data.kinds import NodeKind
+from graph_data.store import JournalStore
+from schema import build_schema
+from schema.context import Context
+
+SCHEMA = build_schema()
+
+
+def gid(raw: str) -> str:
+    return base64.b64encode(raw.encode()).decode()
+
+
+class Writer:
+    """Runs mutations as the writer "alice" against a fresh graph and journal."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.store = JournalStore(tmp_path, BUILTIN_DATASET)
+        self.graph = self.store.open()
+        self.changes: list[Any] = []
+
+    def run(self, query: str, writer: str | None = "alice", **variables: Any) -> Any:
+        context = Context(
+            graph=self.graph, store=self.store, writer=writer, published=self.changes.extend
+        )
+        result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context)
+        assert result.errors is None, result.errors
+        return result.data
+
+    def state(self) -> Any:
+        return (
+            self.graph.version,
+            sorted((node_to_json(self.graph.require(k)) for k in self.graph.graph.nodes), key=str),
+            sorted(edges_to_json(self.graph), key=str),
+        )
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> Writer:
+    return Writer(tmp_path)
+
+
+CREATE_ACTOR = """mutation($input: CreateActorInput!) { createActor(input: $input) {
+  node { id ... on Actor { name sources { kind title } } }
+  userErrors { field message } graphVersion clientMutationId } }"""
+
+
+def test_create_an_actor_citing_a_new_source(writer: Writer) -> None:
+    data = writer.run(
+        CREATE_ACTOR,
+        input={
+            "fields": {"name": "Jenny Walser"},
+            "newSource": {"title": "Netflix cast announcement"},
+            "clientMutationId": "m1",
+        },
+    )["createActor"]
+    assert data["userErrors"] == []
+    assert data["graphVersion"] == 1
+    assert data["clientMutationId"] == "m1"
+    assert data["node"] == {
+        "id": gid("Actor:jenny-walser"),
+        "name": "Jenny Walser",
+        "sources": [{"kind": "USER_EDIT", "title": "Netflix cast announcement"}],
+    }
+    assert [c.version for c in writer.changes] == [1]
+    assert JournalStore(writer.store.data_dir, BUILTIN_DATASET).open().version == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "parent"),
+    [
+        ("Show", {"name": "Solitaire", "genres": ["Drama"]}, None),
+        (
+            "Season",
+            {"number": 4, "status": "ANNOUNCED", "premiereDate": "2025"},
+            "Show:heartstopper",
+        ),
+        ("Episode", {"number": 9, "title": "Bonus"}, "Season:heartstopper-s2"),
+        ("Scene", {"summary": "A new still.", "kind": "STILL"}, "Season:heartstopper-s2"),
+        ("Character", {"name": "Isaac", "fullName": "Isaac Henderson"}, "Show:heartstopper"),
+        ("Actor", {"name": "Tobie Donovan"}, None),
+        ("Creator", {"name": "Euros Lyn"}, None),
+        ("Work", {"title": "Solitaire", "kind": "novel"}, None),
+        ("Event", {"name": "Tudum 2024", "location": "Online"}, None),
+        ("Source", {"title": "A press kit", "kind": "ARTICLE", "url": "https://example.org"}, None),
+    ],
+)
+def test_create_and_update_every_kind(
+    writer: Writer, kind: str, fields: dict[str, Any], parent: str | None
+) -> None:
+    mutation = f"""mutation($input: Create{kind}Input!) {{ create{kind}(input: $input) {{
+        node {{ id }} userErrors {{ field message }} }} }}"""
+    request: dict[str, Any] = {"fields": fields, "sources": [gid("Source:article")]}
+    if parent:
+        request["parent"] = gid(parent)
+    created = writer.run(mutation, input=request)[f"create{kind}"]
+    assert created["userErrors"] == []
+    key = base64.b64decode(created["node"]["id"]).decode()
+    assert key.startswith(f"{kind}:")
+    graph_key = key.replace(kind, kind.lower(), 1)
+    assert writer.graph.node(graph_key) is not None
+    first_field = next(iter(fields))
+    update = f"""mutation($input: Update{kind}Input!) {{ update{kind}(input: $input) {{
+        node {{ id }} userErrors {{ field message }} graphVersion }} }}"""
+    new_value = (
+        15
+        if isinstance(fields[first_field], int)
+        else (["Comedy"] if isinstance(fields[first_field], list) else "Changed")
+    )
+    updated = writer.run(
+        update,
+        input={
+            "id": created["node"]["id"],
+            "fields": {first_field: new_value},
+            "sources": [gid("Source:reference")],
+        },
+    )[f"update{kind}"]
+    assert updated["userErrors"] == []
+    assert updated["graphVersion"] == 2
+    stored = node_to_json(writer.graph.require(graph_key))
+    assert stored["fields"][first_field] == new_value
+    if kind != "Source":
+        assert stored["field_sources"][first_field] == ["source:reference"]
+
+
+def test_refused_writes_change_nothing_and_say_where(writer: Writer) -> None:
+    before = writer.state()
+    mutation = """mutation($input: CreateEpisodeInput!) { createEpisode(input: $input) {
+        node { id } userErrors { field message } graphVersion } }"""
+    data = writer.run(
+        mutation,
+        input={
+            "fields": {"number": 1, "title": "Again"},
+            "parent": gid("Season:heartstopper-s1"),
+            "sources": [gid("Source:nope")],
+        },
+    )["createEpisode"]
+    assert data["node"] is None
+    assert data["graphVersion"] == 0
+    assert data["userErrors"] == [
+        {"field": ["input", "sources", "0"], "message": "no source has the id of 'source:nope'"},
+        {
+            "field": ["input", "fields", "number"],
+            "message": "number 1 is already used in season:heartstopper-s1 by "
+            "episode:heartstopper-s1e1",
+        },
+    ]
+    assert writer.state() == before
+    assert writer.changes == []
+
+
+def test_delete_needs_cascade_for_linked_nodes(writer: Writer) -> None:
+    mutation = """mutation($input: DeleteNodeInput!) { deleteNode(input: $input) {
+        deletedIds userErrors { field message } graphVersion } }"""
+    refused = writer.run(
+        mutation, input={"id": gid("Season:heartstopper-s3"), "sources": [gid("Source:article")]}
+    )["deleteNode"]
+    assert refused["deletedIds"] == []
+    assert refused["userErrors"][0]["field"] == ["input", "cascade"]
+    done = writer.run(
+        mutation,
+        input={
+            "id": gid("Season:heartstopper-s2"),
+            "cascade": True,
+            "sources": [gid("Source:article")],
+        },
+    )["deleteNode"]
+    assert done["userErrors"] == []
+    assert len(done["deletedIds"]) == 1 + 8 + 1 + 3  # season, episodes, the scene, stills
+    assert writer.graph.count(NodeKind.EPISODE) == 8
+
+
+def test_link_and_unlink(writer: Writer) -> None:
+    link = """mutation($input: LinkInput!) { linkNodes(input: $input) {
+        source { id } target { id } relation userErrors { field message } graphVersion } }"""
+    data = writer.run(
+        link,
+        input={
+            "from": gid("Actor:william-gao"),
+            "relation": "PORTRAYS",
+            "to": gid("Character:tao-xu"),
+            "role": "RECURRING",
+            "episodes": [gid("Episode:heartstopper-s1e4")],
+            "sources": [gid("Source:reference")],
+        },
+    )["linkNodes"]
+    assert data["userErrors"] == []
+    (portrayal,) = writer.graph.portrayals_of_actor("actor:william-gao")
+    assert (portrayal.role.value, portrayal.episodes) == (
+        "RECURRING",
+        ("episode:heartstopper-s1e4",),
+    )
+    wrong = writer.run(
+        link,
+        input={
+            "from": gid("Show:heartstopper"),
+            "relation": "PORTRAYS",
+            "to": gid("Actor:kit-connor"),
+            "role": "MAIN",
+            "sources": [gid("Source:reference")],
+        },
+    )["linkNodes"]
+    assert wrong["userErrors"] == [
+        {"field": ["input", "from"], "message": "PORTRAYS starts at an actor, not at a show"},
+        {"field": ["input", "to"], "message": "PORTRAYS ends at a character, not at an actor"},
+    ]
+    unlink = """mutation($input: UnlinkInput!) { unlinkNodes(input: $input) {
+        userErrors { field message } graphVersion } }"""
+    data = writer.run(
+        unlink,
+        input={
+            "from": gid("Actor:william-gao"),
+            "relation": "PORTRAYS",
+            "to": gid("Character:tao-xu"),
+            "sources": [gid("Source:article")],
+        },
+    )
+    assert data["unlinkNodes"] == {"userErrors": [], "graphVersion": 2}
+    assert writer.graph.portrayals_of_actor("actor:william-gao") == []
+
+
+def test_anonymous_writes_are_refused(writer: Writer) -> None:
+    context = Context(graph=writer.graph, store=writer.store, writer=None)
+    result = SCHEMA.execute_sync(
+        CREATE_ACTOR,
+        context_value=context,
+        variable_values={"input": {"fields": {"name": "X"}, "sources": [gid("Source:article")]}},
+    )
+    assert result.errors is not None
+    assert result.errors[0].message == "mutations need a bearer token (Authorization: Bearer ...)"
+    assert writer.graph.version == 0
+
+
+def test_update_must_name_a_node_of_its_kind(writer: Writer) -> None:
+    result = SCHEMA.execute_sync(
+        """mutation { updateActor(input: {id: "U2hvdzpoZWFydHN0b3BwZXI=", fields: {name: "X"},
+           sources: ["U291cmNlOmFydGljbGU="]}) { graphVersion } }""",
+        context_value=Context(graph=writer.graph, store=writer.store, writer="alice"),
+    )
+    assert result.errors is not None
+    assert result.errors[0].message == "`id` is not the id of an actor"
+
+
+def test_in_memory_graph_without_a_store(tmp_path: Path) -> None:
+    graph: ShowGraph = load_graph()
+    context = Context(graph=graph, writer="alice")
+    result = SCHEMA.execute_sync(
+        CREATE_ACTOR,
+        context_value=context,
+        variable_values={
+            "input": {"fields": {"name": "Jenny Walser"}, "sources": [gid("Source:article")]}
+        },
+    )
+    assert result.errors is None
+    assert graph.version == 1
