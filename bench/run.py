@@ -306,9 +306,34 @@ class Options:
     output: Path
 
 
+def cpu_busy(seconds: float = 2.0) -> float:
+    """The share of all CPUs busy over a short wait, before we start anything.
+
+    Other processes (a test suite, a build) take CPU from the servers and the
+    load tool alike, and on a 2-core machine that swamps every figure; the
+    harness records it and warns, so nobody trusts a run taken on a busy box.
+    """
+
+    def ticks() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = values[3] + values[4]  # idle and iowait
+        return sum(values) - idle, sum(values)
+
+    busy_before, total_before = ticks()
+    time.sleep(seconds)
+    busy_after, total_after = ticks()
+    return (busy_after - busy_before) / max(1, total_after - total_before)
+
+
 def run(options: Options) -> dict[str, Any]:
     """Every measurement of one run, in a dict ready for the results file."""
-    load_average_at_start = os.getloadavg()
+    busy = cpu_busy()
+    if busy > 0.1:
+        print(
+            f"bench: warning: {busy:.0%} of the CPUs were busy before the run started; "
+            "figures will be skewed",
+            file=sys.stderr,
+        )
     wrk = ensure_wrk() if options.loadgen in {"auto", "wrk"} else None
     if options.loadgen == "wrk" and wrk is None:
         raise SystemExit("bench: wrk is not installed and could not be installed")
@@ -367,7 +392,7 @@ def run(options: Options) -> dict[str, Any]:
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "load_average_at_start": load_average_at_start,
+            "cpu_busy_before_start": round(busy, 3),
             "load_average_at_end": os.getloadavg(),
         },
         "load": asdict(load),
@@ -423,9 +448,9 @@ def report(results: dict[str, Any]) -> str:
     lines = [
         f"showgraph bench @ {results['git']}: {results['load_tool']}, "
         f"{load['connections']} connections, {load['threads']} threads, {load['seconds']} s "
-        f"per case; {results['machine']['cpus']} CPUs, load average "
-        f"{results['machine']['load_average_at_start'][0]:.2f} at start "
-        f"(other processes on the machine skew every figure)",
+        f"per case; {results['machine']['cpus']} CPUs, "
+        f"{results['machine']['cpu_busy_before_start']:.0%} busy before the run"
+        f"{' (figures skewed)' if results['machine']['cpu_busy_before_start'] > 0.1 else ''}",
         f"dataset: {results['dataset']['shows']} shows, {results['dataset']['nodes']} nodes, "
         f"{results['dataset']['edges']} edges; small answer {queries['small_answer_bytes']} B; "
         f"deep answer {queries['deep_leaf_values']} leaf values, {queries['deep_fields']} fields, "
