@@ -1,0 +1,530 @@
+"""Import and export: each format round-trips, graph tools open it, bad files change nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from graph_data import BUILTIN_DATASET, ShowGraph, check_dataset, load_graph
+from graph_data import exchange as exchange_module
+from graph_data.changes import Change, apply, edges_to_json, node_to_json
+from graph_data.edits import Edit, SourceRequest, create_node, link, unlink, update_node
+from graph_data.exchange import (
+    ExchangeError,
+    export_graph,
+    export_main,
+    graph_to_dataset,
+    import_into,
+    import_main,
+    read_graph,
+)
+from graph_data.generate import generate, write_dataset
+from graph_data.kinds import NodeKind, Relation
+from graph_data.store import JournalStore
+
+SUFFIX = {"graphml": ".graphml", "gexf": ".gexf", "json": ".json", "dataset": ".yaml"}
+FORMATS = list(SUFFIX)
+
+
+def nodes(model: ShowGraph) -> list[dict[str, Any]]:
+    return sorted((node_to_json(model.require(k)) for k in model.graph.nodes), key=str)
+
+
+def edges(model: ShowGraph) -> list[dict[str, Any]]:
+    return sorted(edges_to_json(model), key=str)
+
+
+def state(model: ShowGraph) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Everything a graph says except its version: nodes (key, kind, facts, sources) and edges."""
+    return nodes(model), edges(model)
+
+
+def round_trip(model: ShowGraph, fmt: str, directory: Path, name: str = "graph") -> ShowGraph:
+    path = directory / f"{name}{SUFFIX[fmt]}"
+    export_graph(model, fmt, path, progress=False)
+    return read_graph(path, progress=False)
+
+
+@pytest.fixture(scope="module")
+def builtin() -> ShowGraph:
+    return load_graph()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> ShowGraph:
+    path = write_dataset(generate(2, seed=20), tmp_path_factory.mktemp("gen") / "two.json")
+    model = load_graph(path)
+    assert model.graph.number_of_nodes() > 1500
+    return model
+
+
+def commit(model: ShowGraph, step: Callable[[Edit], Any], sources: SourceRequest) -> None:
+    edit = Edit(model, "alice", model.version + 1)
+    edit.cite(sources)
+    step(edit)
+    apply(model, Change(model.version + 1, "alice", tuple(edit.done())))
+
+
+ARTICLE = SourceRequest(keys=["source:article"])
+REFERENCE = SourceRequest(keys=["source:reference"])
+
+
+@pytest.fixture
+def edited() -> ShowGraph:
+    """The built-in graph after writes: a user-edit source, a new actor and portrayal, new facts."""
+    model = load_graph()
+    commit(
+        model,
+        lambda e: create_node(e, NodeKind.ACTOR, {"name": "Jenny Walser"}, "jenny-walser"),
+        SourceRequest(new_title="A fan wiki", new_url="https://example.org/wiki"),
+    )
+    props = {
+        "role": "GUEST",
+        "credited_name": "Tori's friend",
+        "episodes": ["episode:heartstopper-s1e2", "episode:heartstopper-s1e3"],
+    }
+    commit(
+        model,
+        lambda e: link(e, "actor:jenny-walser", Relation.PORTRAYS, "character:tara-jones", props),
+        SourceRequest(keys=["source:user-edit-1"]),
+    )
+    commit(
+        model,
+        lambda e: update_node(e, "character:charlie-spring", {"aliases": ["Charlie", "Char"]}),
+        REFERENCE,
+    )
+    return model
+
+
+# --- round trips --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_builtin_graph_round_trips(fmt: str, builtin: ShowGraph, tmp_path: Path) -> None:
+    back = round_trip(builtin, fmt, tmp_path)
+    assert state(back) == state(builtin)
+    assert set(back.graph.nodes) == set(builtin.graph.nodes)
+    kinds = {key: attrs["kind"] for key, attrs in back.graph.nodes(data=True)}
+    assert kinds == {key: attrs["kind"] for key, attrs in builtin.graph.nodes(data=True)}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_generated_graph_round_trips(fmt: str, generated: ShowGraph, tmp_path: Path) -> None:
+    back = round_trip(generated, fmt, tmp_path)
+    assert back.graph.number_of_nodes() == generated.graph.number_of_nodes()
+    assert back.graph.number_of_edges() == generated.graph.number_of_edges()
+    assert state(back) == state(generated)
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+def test_an_edited_graph_round_trips_exactly(fmt: str, edited: ShowGraph, tmp_path: Path) -> None:
+    back = round_trip(edited, fmt, tmp_path)
+    assert state(back) == state(edited)
+    portrayal = back.edge("actor:jenny-walser", "character:tara-jones", Relation.PORTRAYS)
+    assert portrayal is not None
+    assert portrayal["episodes"] == ("episode:heartstopper-s1e2", "episode:heartstopper-s1e3")
+
+
+def test_an_edited_graph_round_trips_through_a_dataset(edited: ShowGraph, tmp_path: Path) -> None:
+    back = round_trip(edited, "dataset", tmp_path)
+    assert state(back) == state(edited)
+
+
+def test_dataset_json_round_trips(builtin: ShowGraph, tmp_path: Path) -> None:
+    path = tmp_path / "graph.json"
+    export_graph(builtin, "dataset", path)
+    assert json.loads(path.read_text())["format"] == "showgraph/1"
+    assert state(read_graph(path)) == state(builtin)  # told apart from node-link by content
+
+
+def test_exported_dataset_validates_and_keeps_sources(generated: ShowGraph, tmp_path: Path) -> None:
+    path = tmp_path / "export.yaml"
+    export_graph(generated, "dataset", path, progress=False)
+    _, problems = check_dataset(path)
+    assert problems == []
+    data = graph_to_dataset(load_graph(BUILTIN_DATASET))
+    show = data["shows"][0]
+    assert show["basedOn"] == "heartstopper-novels"
+    assert show["fieldSources"] == {"creators": ["reference"]}
+    assert data["seasons"][0]["show"] == "heartstopper"
+    nick = next(p for p in data["portrayals"] if p["character"] == "nick-nelson")
+    assert nick == {
+        "actor": "kit-connor",
+        "character": "nick-nelson",
+        "role": "MAIN",
+        "sources": ["reference"],
+        "fieldSources": {"role": ["article"]},
+    }
+
+
+def test_link_sources_that_differ_from_the_record_become_field_sources(tmp_path: Path) -> None:
+    model = load_graph()
+    work = "work:heartstopper-novels"
+    commit(model, lambda e: unlink(e, "creator:alice-oseman", Relation.WROTE, work), ARTICLE)
+    commit(model, lambda e: link(e, "creator:alice-oseman", Relation.WROTE, work), REFERENCE)
+    record = graph_to_dataset(model)["works"][0]
+    assert record["authors"] == ["alice-oseman"]
+    assert record["sources"] == ["article"]
+    assert record["fieldSources"] == {"authors": ["reference"]}
+    back = round_trip(model, "dataset", tmp_path)
+    assert edges(back) == edges(model)
+    # The node now also says where its authors come from; nothing else differs.
+    assert back.require(work).field_sources == {"authors": ("source:reference",)}
+    others = [n for n in nodes(back) if n["key"] != work]
+    assert others == [n for n in nodes(model) if n["key"] != work]
+
+
+def test_links_of_one_field_citing_different_sources_refuse_a_dataset_export(
+    edited: ShowGraph, tmp_path: Path
+) -> None:
+    scene = "scene:heartstopper-s2-still-tara-darcy"
+    commit(
+        edited, lambda e: link(e, "character:elle-argent", Relation.APPEARS_IN, scene), REFERENCE
+    )
+    out = tmp_path / "refused.yaml"
+    with pytest.raises(ExchangeError) as caught:
+        export_graph(edited, "dataset", out)
+    [problem] = caught.value.problems
+    assert problem.record == "scenes (id 'heartstopper-s2-still-tara-darcy')"
+    assert problem.field == "fieldSources.characters"
+    assert "cite different sources (['article'], ['reference'])" in problem.message
+    assert not out.exists()
+    assert state(round_trip(edited, "json", tmp_path)) == state(edited)  # json keeps it
+
+
+# --- graph tools open the files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_graph_tools_open_the_file_with_list_attributes(
+    fmt: str, builtin: ShowGraph, tmp_path: Path
+) -> None:
+    path = tmp_path / f"graph{SUFFIX[fmt]}"
+    export_graph(builtin, fmt, path)
+    graph = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)
+    assert graph.number_of_nodes() == builtin.graph.number_of_nodes()
+    assert graph.number_of_edges() == builtin.graph.number_of_edges()
+    show = graph.nodes["show:heartstopper"]
+    assert (show["kind"], show["label"], show["name"]) == ("SHOW", "Heartstopper", "Heartstopper")
+    assert json.loads(show["genres"]) == ["Romantic comedy-drama", "LGBTQ"]
+    assert json.loads(show["sources"]) == ["source:article"]
+    assert json.loads(show["fieldSources"]) == {"creators": ["source:reference"]}
+    charlie = graph.nodes["character:charlie-spring"]
+    assert json.loads(charlie["aliases"]) == ["Charlie"]
+    season = graph.nodes["season:heartstopper-s1"]
+    assert season["number"] == 1
+    assert season["releasedAllAtOnce"] is True
+    assert season["premiereDate"] == "2022-04-22"
+    assert json.loads(season["viewership"])[0]["hoursViewed"] == 14_550_000
+    assert graph.nodes["scene:heartstopper-s2-still-elle-tao"]["fields.kind"] == "STILL"
+    kit = graph.get_edge_data("actor:kit-connor", "character:nick-nelson")
+    assert kit["relation"] == "PORTRAYS"
+    assert kit["role"] == "MAIN"
+    assert json.loads(kit["fieldSources"]) == {"role": ["source:article"]}
+    assert "episodes" not in kit  # absent: the character's own episodes
+
+
+def test_graphml_edge_ids_are_unique(builtin: ShowGraph, tmp_path: Path) -> None:
+    path = tmp_path / "graph.graphml"
+    export_graph(builtin, "graphml", path)
+    ids = re.findall(r'<edge [^>]*id="([^"]+)"', path.read_text())
+    assert len(ids) == len(set(ids)) == builtin.graph.number_of_edges()
+
+
+# --- refusing bad files -----------------------------------------------------------------------
+
+
+def broken_node_link(builtin: ShowGraph, tmp_path: Path) -> Path:
+    path = tmp_path / "good.json"
+    export_graph(builtin, "json", path)
+    data = json.loads(path.read_text())
+    data["nodes"].append(
+        {"id": "show:x", "kind": "SHWO", "fields": {"name": "X"}, "sources": ["source:article"]}
+    )
+    season = next(n for n in data["nodes"] if n["id"] == "season:heartstopper-s3")
+    season["fields"]["number"] = -1
+    data["edges"] += [
+        {
+            "source": "show:heartstopper",
+            "target": "season:heartstopper-s9",
+            "relation": "HAS_SEASON",
+            "sources": ["source:article"],
+            "props": {},
+        },
+        {
+            "source": "show:heartstopper",
+            "target": "character:nick-nelson",
+            "relation": "HAS_SEASON",
+            "sources": ["source:wiki"],
+            "props": {},
+        },
+    ]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data))
+    return broken
+
+
+def broken_graphml(builtin: ShowGraph, tmp_path: Path) -> Path:
+    path = tmp_path / "good.graphml"
+    export_graph(builtin, "graphml", path)
+    graph = nx.read_graphml(path)
+    graph.add_node("show:x", kind="SHWO", name="X", sources='["source:article"]')
+    graph.nodes["season:heartstopper-s3"]["number"] = -1
+    graph.nodes["show:heartstopper"]["genres"] = '["Romance",'
+    graph.add_edge(
+        "show:heartstopper", "character:nick-nelson", relation="HAS_SEASON", sources='["x"]'
+    )
+    broken = tmp_path / "broken.graphml"
+    nx.write_graphml(graph, broken)
+    return broken
+
+
+def test_a_broken_node_link_file_lists_every_problem(builtin: ShowGraph, tmp_path: Path) -> None:
+    path = broken_node_link(builtin, tmp_path)
+    with pytest.raises(ExchangeError) as caught:
+        read_graph(path)
+    found = [(p.record, p.field, p.message) for p in caught.value.problems]
+    data = json.loads(path.read_text())
+    last = len(data["edges"]) - 1
+    season = next(i for i, n in enumerate(data["nodes"]) if n["id"] == "season:heartstopper-s3")
+    assert all(p.file == str(path) for p in caught.value.problems)
+    assert found == [
+        (
+            f"nodes[{season}] (id 'season:heartstopper-s3')",
+            "fields.number",
+            "Input should be greater than or equal to 0 (got -1)",
+        ),
+        (
+            f"nodes[{builtin.graph.number_of_nodes()}] (id 'show:x')",
+            "kind",
+            "unknown node kind 'SHWO'; did you mean 'SHOW'?",
+        ),
+        (
+            f"edges[{last - 1}] (show:heartstopper HAS_SEASON season:heartstopper-s9)",
+            "target",
+            "no node has the key 'season:heartstopper-s9'; did you mean 'season:heartstopper-s1'?",
+        ),
+        (
+            f"edges[{last}] (show:heartstopper HAS_SEASON character:nick-nelson)",
+            "target",
+            "HAS_SEASON ends at a season, not at a character",
+        ),
+        (
+            f"edges[{last}] (show:heartstopper HAS_SEASON character:nick-nelson)",
+            "sources.0",
+            "no source has the key 'source:wiki'",
+        ),
+    ]
+
+
+def test_a_broken_graphml_file_lists_every_problem(builtin: ShowGraph, tmp_path: Path) -> None:
+    broken = broken_graphml(builtin, tmp_path)
+    with pytest.raises(ExchangeError) as caught:
+        read_graph(broken)
+    found = {(p.record, p.field, p.message) for p in caught.value.problems}
+    assert found == {
+        (
+            "node 'season:heartstopper-s3'",
+            "number",
+            "Input should be greater than or equal to 0 (got -1)",
+        ),
+        ("node 'show:x'", "kind", "unknown node kind 'SHWO'; did you mean 'SHOW'?"),
+        ("node 'show:heartstopper'", "genres", "not valid JSON: '[\"Romance\",'"),
+        (
+            "edge show:heartstopper HAS_SEASON character:nick-nelson",
+            "target",
+            "HAS_SEASON ends at a season, not at a character",
+        ),
+        (
+            "edge show:heartstopper HAS_SEASON character:nick-nelson",
+            "sources.0",
+            "no source has the key 'x'",
+        ),
+    }
+
+
+def test_edges_to_nodes_missing_from_a_graphml_file_are_named(
+    builtin: ShowGraph, tmp_path: Path
+) -> None:
+    path = tmp_path / "good.graphml"
+    export_graph(builtin, "graphml", path)
+    text = path.read_text()
+    key = {
+        name: re.search(f'id="(d[0-9]+)" for="edge" attr.name="{name}"', text).group(1)  # type: ignore[union-attr]
+        for name in ("relation", "sources")
+    }
+    dangling = (
+        '<edge source="show:heartstopper" target="season:heartstopper-s9" id="x">'
+        f'<data key="{key["relation"]}">HAS_SEASON</data>'
+        f'<data key="{key["sources"]}">["source:article"]</data></edge>'
+    )
+    broken = tmp_path / "broken.graphml"
+    broken.write_text(text.replace("</graph>", dangling + "</graph>"))
+    graph = nx.read_graphml(broken)  # networkx adds the missing end as a bare node
+    assert "season:heartstopper-s9" in graph
+    with pytest.raises(ExchangeError) as caught:
+        read_graph(broken)
+    messages = {(p.record, p.field, p.message) for p in caught.value.problems}
+    assert messages == {
+        (
+            "edge show:heartstopper HAS_SEASON season:heartstopper-s9",
+            "target",
+            "no node has the key 'season:heartstopper-s9'; did you mean 'season:heartstopper-s1'?",
+        )
+    }
+
+
+@pytest.mark.parametrize("make", [broken_node_link, broken_graphml], ids=["node-link", "graphml"])
+def test_a_refused_import_changes_nothing_in_the_store(
+    make: Callable[[ShowGraph, Path], Path], builtin: ShowGraph, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    store = JournalStore(data_dir, BUILTIN_DATASET)
+    model = store.open()
+    before = state(model)
+    path = make(builtin, tmp_path)
+    assert import_main([str(path), "--data-dir", str(data_dir)]) == 1
+    with pytest.raises(ExchangeError):
+        import_into(store, model, read_graph(path), "tester")
+    assert store.catch_up(model) == []
+    assert (state(model), model.version) == (before, 0)
+    assert (data_dir / "journal.jsonl").read_bytes() == b""
+
+
+def test_import_into_checks_a_graph_it_is_handed(tmp_path: Path) -> None:
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    model = store.open()
+    incoming = load_graph()
+    incoming.add_edge(
+        "actor:kit-connor", "scene:heartstopper-s2e1-opening", Relation.APPEARS_IN, ["nope"]
+    )
+    incoming.remove_edge("show:heartstopper", "season:heartstopper-s1", Relation.HAS_SEASON)
+    with pytest.raises(ExchangeError) as caught:
+        import_into(store, model, incoming, "tester")
+    assert [(p.record, p.field) for p in caught.value.problems] == [
+        ("node 'season:heartstopper-s1'", "HAS_SEASON"),
+        ("edge actor:kit-connor APPEARS_IN scene:heartstopper-s2e1-opening", "source"),
+        ("edge actor:kit-connor APPEARS_IN scene:heartstopper-s2e1-opening", "sources.0"),
+    ]
+    assert (tmp_path / "journal.jsonl").read_bytes() == b""
+    assert model.version == 0
+
+
+def test_a_broken_dataset_file_lists_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    text = BUILTIN_DATASET.read_text().replace("show: heartstopper", "show: heartstoper", 1)
+    path.write_text(text.replace("number: 2", "number: -2", 1))
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the loader's DatasetError
+        read_graph(path)
+    messages = [str(p) for p in getattr(caught.value, "problems", [])]
+    assert len(messages) == 2, messages
+    assert "unknown show 'heartstoper'" in messages[1]
+
+
+# --- importing into a store --------------------------------------------------------------------
+
+
+def test_import_is_one_change_that_another_process_sees(
+    generated: ShowGraph, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    writer = JournalStore(data_dir, BUILTIN_DATASET)
+    model = writer.open()
+    follower = JournalStore(data_dir, BUILTIN_DATASET)
+    followed = follower.open()
+    incoming = round_trip(generated, "gexf", tmp_path)
+
+    change = import_into(writer, model, incoming, "tester", progress=False)
+    assert change is not None
+    assert (change.version, change.writer, model.version) == (1, "tester", 1)
+    lines = (data_dir / "journal.jsonl").read_bytes().splitlines()
+    assert len(lines) == 1
+    assert state(model) == state(generated)
+
+    assert follower.catch_up(followed) == [change]
+    assert state(followed) == state(generated)
+    assert followed.version == 1
+    assert state(JournalStore(data_dir, BUILTIN_DATASET).open()) == state(generated)
+
+    assert import_into(writer, model, incoming, "tester", progress=False) is None
+    builtin = load_graph()
+    back = import_into(writer, model, builtin, "tester", progress=False)
+    assert back is not None
+    assert "deleted" in back.summary
+    assert [c.version for c in follower.catch_up(followed)] == [2]
+    assert state(followed) == state(builtin)
+
+
+def test_import_into_writes_only_the_differences(edited: ShowGraph, tmp_path: Path) -> None:
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    model = store.open()
+    change = import_into(store, model, edited, "tester")
+    assert change is not None
+    assert sorted(op.op for op in change.ops) == ["put_edge", "put_node", "put_node", "put_node"]
+    assert state(model) == state(edited)
+
+
+def test_a_large_import_shows_a_progress_bar(
+    builtin: ShowGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setattr(exchange_module, "PROGRESS_MIN_ITEMS", 10)
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    model = store.open()
+    incoming = load_graph()
+    incoming.remove_node("actor:kit-connor")
+    assert import_into(store, model, incoming, "tester") is not None
+    err = capsys.readouterr().err
+    assert "import" in err
+    assert "100%" in err
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def test_export_command_writes_stdout_or_a_file(tmp_path: Path, capsys: Any) -> None:
+    assert export_main(["--format", "dataset"]) == 0
+    out = capsys.readouterr().out
+    assert "format: showgraph/1" in out
+    path = tmp_path / "graph.gexf"
+    assert export_main(["-o", str(path)]) == 0  # the format from the name
+    assert "wrote" in capsys.readouterr().err
+    assert state(read_graph(path)) == state(load_graph())
+    with pytest.raises(SystemExit):
+        export_main(["-o", str(tmp_path / "graph.json")])  # .json: which one?
+
+
+def test_export_command_reads_a_data_directory(tmp_path: Path, edited: ShowGraph) -> None:
+    data_dir = tmp_path / "data"
+    store = JournalStore(data_dir, BUILTIN_DATASET)
+    import_into(store, store.open(), edited, "tester")
+    path = tmp_path / "out.json"
+    assert export_main(["--format", "json", "-o", str(path), "--data-dir", str(data_dir)]) == 0
+    assert state(read_graph(path)) == state(edited)
+    assert export_main(["--format", "json", "--data-dir", str(tmp_path / "nowhere")]) == 1
+
+
+def test_import_command(tmp_path: Path, edited: ShowGraph, capsys: Any) -> None:
+    path = tmp_path / "edited.graphml"
+    export_graph(edited, "graphml", path)
+    data_dir = tmp_path / "data"
+    assert import_main([str(path), "--data-dir", str(data_dir), "--writer", "bob"]) == 0
+    assert "version 1" in capsys.readouterr().out
+    assert import_main([str(path), "--data-dir", str(data_dir)]) == 0
+    assert "nothing to import" in capsys.readouterr().out
+    line = (data_dir / "journal.jsonl").read_bytes()
+    assert Change.from_json(line.strip()).writer == "bob"
+    assert import_main([str(tmp_path / "missing.json"), "--data-dir", str(data_dir)]) == 1
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_export_to_a_text_stream(builtin: ShowGraph) -> None:
+    out = io.StringIO()
+    export_graph(builtin, "graphml", out)
+    assert out.getvalue().startswith("<?xml")
