@@ -1,0 +1,203 @@
+"""Caches in front of execution: whole responses, and persisted query documents.
+
+``ResponseCache`` keeps serialized answers keyed by everything that can change
+them (the document, operation, variables, who asks, and the graph version), so
+a repeated query is answered without executing it, and any write, which moves
+the version on, makes every older entry unreachable. It is bounded in bytes.
+
+``PersistedQueries`` implements Apollo's automatic persisted queries: a client
+sends ``extensions.persistedQuery.sha256Hash`` instead of the document once
+the server has seen it. In allow-list mode only the documents registered from
+a file may run, by hash or by text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+APQ_VERSION = 1
+
+
+def response_key(
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    scope: str,
+    version: int,
+) -> str:
+    """A digest of everything that decides an answer (variables in canonical JSON)."""
+    parts = orjson.dumps(
+        [query, operation_name, variables or {}, scope, version], option=orjson.OPT_SORT_KEYS
+    )
+    return hashlib.sha256(parts).hexdigest()
+
+
+def etag(key: str) -> str:
+    """A strong validator for a response: the key already includes the graph version."""
+    return f'"{key[:32]}"'
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    body: bytes
+    status: int
+    media_type: str
+
+
+class ResponseCache:
+    """A least-recently-used map of responses, at most ``max_bytes`` of bodies."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> CachedResponse | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: str, response: CachedResponse) -> None:
+        """Remember a response; one larger than a quarter of the budget is not kept."""
+        size = len(response.body)
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = response
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+
+class PersistedQueryError(Exception):
+    """A persisted-query request that cannot run; ``code`` is Apollo's error code."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class PersistedQueries:
+    """Documents by the sha256 of their text: learnt from clients, or fixed by an allow-list."""
+
+    def __init__(self, max_entries: int = 10_000, allow_list: dict[str, str] | None = None) -> None:
+        self.max_entries = max_entries
+        self.allow_list = allow_list
+        self._known: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
+        """The document to run, from the text or the hash; PersistedQueryError when refused.
+
+        Returns None when the request has neither (the caller reports it).
+        """
+        persisted = (extensions or {}).get("persistedQuery")
+        if persisted is None:
+            if query is not None:
+                self._check_allowed(sha256(query))
+            return query
+        digest = _hash_of(persisted)
+        if query is None:
+            found = self._lookup(digest)
+            if found is None:
+                self._check_allowed(digest)
+                raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+            return found
+        if sha256(query) != digest:
+            raise PersistedQueryError(
+                "provided sha256Hash does not match the query", "PERSISTED_QUERY_HASH_MISMATCH"
+            )
+        self._check_allowed(digest)
+        self._remember(digest, query)
+        return query
+
+    def _check_allowed(self, digest: str) -> None:
+        if self.allow_list is not None and digest not in self.allow_list:
+            raise PersistedQueryError(
+                "this server only runs registered queries; this one is not registered",
+                "PERSISTED_QUERY_NOT_ALLOWED",
+            )
+
+    def _lookup(self, digest: str) -> str | None:
+        if self.allow_list is not None:
+            return self.allow_list.get(digest)
+        with self._lock:
+            found = self._known.get(digest)
+            if found is not None:
+                self._known.move_to_end(digest)
+            return found
+
+    def _remember(self, digest: str, query: str) -> None:
+        if self.allow_list is not None:
+            return
+        with self._lock:
+            self._known[digest] = query
+            self._known.move_to_end(digest)
+            while len(self._known) > self.max_entries:
+                self._known.popitem(last=False)
+
+
+def _hash_of(persisted: Any) -> str:
+    if not isinstance(persisted, dict) or persisted.get("version") != APQ_VERSION:
+        raise PersistedQueryError(
+            f"persistedQuery must be {{version: {APQ_VERSION}, sha256Hash}}",
+            "PERSISTED_QUERY_INVALID",
+        )
+    digest = persisted.get("sha256Hash")
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise PersistedQueryError(
+            "persistedQuery.sha256Hash must be 64 hexadecimal characters", "PERSISTED_QUERY_INVALID"
+        )
+    return digest.lower()
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_allow_list(path: Path) -> dict[str, str]:
+    """Registered documents from a JSON file: a list of query strings, or {hash: query}.
+
+    Hashes are checked against their documents, so the file cannot smuggle in
+    a query under another query's hash.
+    """
+    try:
+        raw = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as error:
+        raise ValueError(f"allow-list {path}: {error}") from None
+    queries = (
+        raw if isinstance(raw, list) else list(raw.values()) if isinstance(raw, dict) else None
+    )
+    if queries is None or not all(isinstance(q, str) for q in queries):
+        raise ValueError(f"allow-list {path}: expected a JSON list of queries or {{hash: query}}")
+    if isinstance(raw, dict):
+        for digest, query in raw.items():
+            if sha256(query) != str(digest).lower():
+                raise ValueError(f"allow-list {path}: {digest} is not the sha256 of its query")
+    return {sha256(query): query for query in queries}

@@ -1,0 +1,110 @@
+"""Response cache and persisted queries, without HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from server.caching import (
+    CachedResponse,
+    PersistedQueries,
+    PersistedQueryError,
+    ResponseCache,
+    etag,
+    load_allow_list,
+    response_key,
+    sha256,
+)
+
+QUERY = "{ actors { totalCount } }"
+
+
+def test_the_key_covers_everything_that_decides_an_answer() -> None:
+    base = response_key(QUERY, None, {"a": 1, "b": 2}, "public", 3)
+    assert base == response_key(QUERY, None, {"b": 2, "a": 1}, "public", 3)  # canonical vars
+    for other in [
+        response_key(QUERY + " ", None, {"a": 1, "b": 2}, "public", 3),
+        response_key(QUERY, "Op", {"a": 1, "b": 2}, "public", 3),
+        response_key(QUERY, None, {"a": 1, "b": 3}, "public", 3),
+        response_key(QUERY, None, {"a": 1, "b": 2}, "alice", 3),
+        response_key(QUERY, None, {"a": 1, "b": 2}, "public", 4),
+    ]:
+        assert other != base
+    assert etag(base) == f'"{base[:32]}"'
+
+
+def test_the_cache_is_bounded_in_bytes_and_evicts_the_least_recent() -> None:
+    cache = ResponseCache(max_bytes=400)
+    for name in "abcd":
+        cache.put(name, CachedResponse(b"x" * 100, 200, "application/json"))
+    assert cache.get("a") is not None  # now the most recent
+    cache.put("e", CachedResponse(b"y" * 100, 200, "application/json"))
+    assert cache.get("b") is None
+    assert cache.get("a") is not None
+    assert cache.size_bytes <= 400
+    cache.put("huge", CachedResponse(b"z" * 101, 200, "application/json"))
+    assert cache.get("huge") is None  # larger than a quarter of the budget
+    assert (cache.hits, cache.misses) == (2, 2)
+
+
+def apq(digest: str) -> dict[str, object]:
+    return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+
+
+def test_automatic_persisted_queries_flow() -> None:
+    store = PersistedQueries()
+    with pytest.raises(PersistedQueryError) as missing:
+        store.resolve(None, apq(sha256(QUERY)))
+    assert (str(missing.value), missing.value.code) == (
+        "PersistedQueryNotFound",
+        "PERSISTED_QUERY_NOT_FOUND",
+    )
+    assert store.resolve(QUERY, apq(sha256(QUERY))) == QUERY  # registers it
+    assert store.resolve(None, apq(sha256(QUERY))) == QUERY
+    with pytest.raises(PersistedQueryError, match="does not match") as mismatch:
+        store.resolve("{ other }", apq(sha256(QUERY)))
+    assert mismatch.value.code == "PERSISTED_QUERY_HASH_MISMATCH"
+    with pytest.raises(PersistedQueryError, match="sha256Hash must be 64"):
+        store.resolve(None, apq("abc"))
+    with pytest.raises(PersistedQueryError, match="version"):
+        store.resolve(None, {"persistedQuery": {"version": 2, "sha256Hash": sha256(QUERY)}})
+    assert store.resolve(QUERY, None) == QUERY  # plain requests are untouched
+
+
+def test_the_learnt_documents_are_bounded() -> None:
+    store = PersistedQueries(max_entries=2)
+    for query in ["{ a }", "{ b }", "{ c }"]:
+        store.resolve(query, apq(sha256(query)))
+    with pytest.raises(PersistedQueryError):
+        store.resolve(None, apq(sha256("{ a }")))
+    assert store.resolve(None, apq(sha256("{ c }"))) == "{ c }"
+
+
+def test_allow_list_mode_runs_only_registered_documents(tmp_path: Path) -> None:
+    path = tmp_path / "allowed.json"
+    path.write_text(json.dumps([QUERY]), encoding="utf-8")
+    store = PersistedQueries(allow_list=load_allow_list(path))
+    assert store.resolve(None, apq(sha256(QUERY))) == QUERY
+    assert store.resolve(QUERY, None) == QUERY
+    for query, extensions in [
+        ("{ shows { totalCount } }", None),
+        (None, apq(sha256("{ shows { totalCount } }"))),
+        ("{ shows { totalCount } }", apq(sha256("{ shows { totalCount } }"))),
+    ]:
+        with pytest.raises(PersistedQueryError) as refused:
+            store.resolve(query, extensions)
+        assert refused.value.code == "PERSISTED_QUERY_NOT_ALLOWED"
+
+
+def test_allow_list_files_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "allowed.json"
+    path.write_text(json.dumps({sha256(QUERY): QUERY}), encoding="utf-8")
+    assert load_allow_list(path) == {sha256(QUERY): QUERY}
+    path.write_text(json.dumps({sha256("{ x }"): QUERY}), encoding="utf-8")
+    with pytest.raises(ValueError, match="is not the sha256 of its query"):
+        load_allow_list(path)
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected a JSON list"):
+        load_allow_list(path)
