@@ -33,7 +33,7 @@ def data() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("shows", "seed", "suffix"), [(1, 0, ".json"), (4, 1, ".yaml"), (20, 2, ".json")]
+    ("shows", "seed", "suffix"), [(1, 0, ".json"), (2, 1, ".yaml"), (10, 2, ".json")]
 )
 def test_output_validates_without_a_problem(
     tmp_path: Path, shows: int, seed: int, suffix: str
@@ -61,7 +61,7 @@ def test_same_seed_same_dataset_in_any_process() -> None:
     assert generate(3, seed=12) != generate(3, seed=11)
 
 
-@pytest.mark.parametrize(("target", "tolerance"), [(10_000, 0.25), (100_000, 0.1)])
+@pytest.mark.parametrize(("target", "tolerance"), [(10_000, 0.25), (30_000, 0.15)])
 def test_node_count_is_near_the_target(target: int, tolerance: float) -> None:
     nodes, edges = count_graph(generate(shows_for_nodes(target)))
     assert abs(nodes - target) <= tolerance * target
@@ -70,8 +70,8 @@ def test_node_count_is_near_the_target(target: int, tolerance: float) -> None:
 
 def test_nodes_per_show_constant_is_current() -> None:
     """``shows_for_nodes`` relies on it; re-measure it when ``Shape`` changes."""
-    nodes, _ = count_graph(generate(150, seed=9))
-    assert nodes / 150 == pytest.approx(NODES_PER_SHOW, rel=0.08)
+    nodes, _ = count_graph(generate(60, seed=9))
+    assert nodes / 60 == pytest.approx(NODES_PER_SHOW, rel=0.1)
 
 
 def test_counts_match_the_built_graph(tmp_path: Path, data: dict[str, Any]) -> None:
@@ -186,8 +186,8 @@ def load(tmp_path: Path, data: dict[str, Any]) -> ShowGraph:
 
 def test_the_graph_answers_cast_questions(tmp_path: Path) -> None:
     """MAIN portrayals get their episodes from the graph; recasts split them."""
-    data = generate(6, seed=5, shape=Shape(appearances=False))
-    assert data["appearances"] == []
+    data = generate(3, seed=2)
+    assert max(Counter(link["character"] for link in data["portrayals"]).values()) == 2
     graph = load(tmp_path, data)
     for link in data["portrayals"]:
         actor = node_key(NodeKind.ACTOR, link["actor"])
@@ -195,6 +195,12 @@ def test_the_graph_answers_cast_questions(tmp_path: Path) -> None:
         portrayal = found[node_key(NodeKind.CHARACTER, link["character"])]
         assert portrayal.role is CastRole(link["role"])
         assert portrayal.episodes, link
+
+
+def test_appearances_can_be_left_out() -> None:
+    data = generate(2, seed=1, shape=Shape(appearances=False))
+    assert data["appearances"] == []
+    assert all(len(scene["characters"]) >= 2 for scene in data["scenes"])
 
 
 def test_characters_seen_in_scenes_and_appearances_list_their_episodes(tmp_path: Path) -> None:
