@@ -1,54 +1,32 @@
 """GraphiQL in a real headless Chromium against ``showgraph serve``, with the network closed.
 
 Every request to a host other than the server's (127.0.0.1/localhost) is aborted
-and recorded, so the page must work from the vendored assets alone.  Needs
-Debian's chromium at /usr/bin/chromium (``apt-get install -y chromium``);
-Playwright's own browser downloads are not used.
+and recorded, so the page must work from the vendored assets alone (see
+``tests/server/browser.py``, shared with the explorer's tests).
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import struct
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    ConsoleMessage,
-    Page,
-    Playwright,
-    Route,
-    sync_playwright,
-)
+from playwright.sync_api import Page, sync_playwright
 
 from server.graphql_http import DEFAULT_QUERY
+from tests.server.browser import (
+    ARTIFACTS,
+    TIMEOUT_MS,
+    Chromium,
+    open_page,
+    png_size,
+    png_stats,
+)
 from tests.server.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 30_000
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
-# Schemes that never leave the browser; everything else must go to a local host.
-LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 EDITOR = ".graphiql-query-editor .CodeMirror"
 EXECUTE = ".graphiql-execute-button"
@@ -67,87 +45,6 @@ RESULT_READY_JS = """(selector) => {
   }
 }"""
 
-# Decodes a PNG (base64) with the browser's own decoder; returns its size, how
-# many distinct RGB colours it has, and the share of pixels that differ from the
-# most common colour.  Runs on a separate about:blank page.
-PNG_STATS_JS = """async (b64) => {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(bitmap, 0, 0);
-  const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-  const counts = new Map();
-  for (let i = 0; i < data.length; i += 4) {
-    const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    counts.set(rgb, (counts.get(rgb) || 0) + 1);
-  }
-  const dominant = Math.max(...counts.values());
-  const pixels = bitmap.width * bitmap.height;
-  return {
-    width: bitmap.width,
-    height: bitmap.height,
-    colours: counts.size,
-    coverage: (pixels - dominant) / pixels,
-  };
-}"""
-
-
-@dataclass
-class PageLog:
-    """What a page did on the network and the console."""
-
-    blocked: list[str] = field(default_factory=list)
-    requested: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-
-    def guard(self, route: Route) -> None:
-        """Let local requests through; abort and record everything else."""
-        url = route.request.url
-        parts = urlsplit(url)
-        if parts.scheme in LOCAL_SCHEMES or parts.hostname in LOCAL_HOSTS:
-            self.requested.append(f"{route.request.method} {url}")
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort("blockedbyclient")
-
-    def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.console_errors.append(f"{message.text} ({message.location})")
-
-
-class Chromium:
-    """Launches /usr/bin/chromium on first use, so that a missing binary fails the test."""
-
-    def __init__(self, playwright: Playwright) -> None:
-        self._playwright = playwright
-        self._browser: Browser | None = None
-
-    def browser(self) -> Browser:
-        if self._browser is None:
-            if not CHROMIUM.exists():
-                pytest.fail(
-                    f"{CHROMIUM} not found: the browser tests need Debian's chromium. Install "
-                    "it with `sudo apt-get install -y chromium` (scripts/test.sh does this when "
-                    "it can); Playwright's downloaded browsers are not used.",
-                    pytrace=False,
-                )
-            self._browser = self._playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                args=CHROMIUM_ARGS,
-                headless=True,
-                timeout=TIMEOUT_MS,
-            )
-        return self._browser
-
-    def close(self) -> None:
-        if self._browser is not None:
-            self._browser.close()
-            self._browser = None
-
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Chromium]:
@@ -159,34 +56,6 @@ def chromium() -> Iterator[Chromium]:
             handle.close()
 
 
-@contextmanager
-def open_page(chromium: Chromium) -> Iterator[tuple[Page, PageLog]]:
-    """A page in a fresh context (empty localStorage) whose only network is the local server."""
-    log = PageLog()
-    context = chromium.browser().new_context(viewport={"width": 1280, "height": 900})
-    try:
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        context.route("**/*", log.guard)
-        page = context.new_page()
-        page.on("console", log.on_console)
-        page.on("pageerror", lambda error: log.page_errors.append(str(error)))
-        page.on(
-            "requestfailed",
-            lambda request: log.failed.append(f"{request.url}: {request.failure}"),
-        )
-        try:
-            yield page, log
-        except Exception:
-            # Best effort: what the page looked like when the test gave up.
-            ARTIFACTS.mkdir(exist_ok=True)
-            with suppress(Exception):
-                page.screenshot(path=str(ARTIFACTS / "graphiql-failure.png"), full_page=True)
-            raise
-    finally:
-        context.close()
-
-
 def editor_text(page: Page, selector: str) -> str:
     value = page.evaluate(
         "(s) => document.querySelector(s).CodeMirror.getValue()",
@@ -194,14 +63,6 @@ def editor_text(page: Page, selector: str) -> str:
     )
     assert isinstance(value, str)
     return value
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Width and height from a PNG's IHDR chunk."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    assert data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
 
 
 def test_graphiql_runs_default_query_offline(live_server: LiveServer, chromium: Chromium) -> None:
@@ -248,10 +109,7 @@ def test_graphiql_runs_default_query_offline(live_server: LiveServer, chromium: 
         assert {"number": 1, "title": "Out", "season": {"number": 2}} in nick[0]["episodes"]
 
         # Closed network: nothing tried to leave the machine, and nothing went wrong.
-        assert log.blocked == []
-        assert log.page_errors == []
-        assert log.console_errors == []
-        assert log.failed == []
+        log.assert_clean()
         assert any("/static/graphiql/graphiql.min.js" in r for r in log.requested), log.requested
 
         assert screenshot_path.read_bytes() == screenshot
@@ -264,14 +122,65 @@ def test_graphiql_runs_default_query_offline(live_server: LiveServer, chromium: 
         # coverage; a page showing only "Loading GraphiQL…" has ~200 colours (text
         # anti-aliasing) but 0.06 % coverage; the rendered GraphiQL has ~1700 colours
         # and ~50 % coverage (white panes on a grey background, highlighted code).
-        decoder = page.context.new_page()
-        try:
-            stats = decoder.evaluate(PNG_STATS_JS, base64.b64encode(screenshot).decode("ascii"))
-        finally:
-            decoder.close()
-        assert (stats["width"], stats["height"]) == (width, height)
+        stats = png_stats(page, screenshot)
         assert stats["colours"] >= 500, f"screenshot looks blank: {stats}"
         assert stats["coverage"] >= 0.2, f"screenshot looks blank: {stats}"
+
+
+TAB = ".graphiql-tab .graphiql-tab-button"
+HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+DOCS_BUTTON = '[aria-label="Show Documentation Explorer"]'
+
+
+def test_graphiql_offers_example_tabs_token_headers_and_docs(
+    live_server: LiveServer, chromium: Chromium
+) -> None:
+    with open_page(chromium) as (page, log):
+        page.goto(f"{live_server.url}/graphql", wait_until="load")
+        page.wait_for_selector(EDITOR, state="visible")
+
+        # One tab per example, titled by its operation; the first one is open.
+        titles = [title.strip() for title in page.locator(TAB).all_text_contents()]
+        assert titles == [
+            "ActorsAndTheirCharacters",
+            "SeasonTwoEpisodes",
+            "SearchForgivesTypos",
+            "PathBetweenTwoCharacters",
+            "WhereAFactComesFrom",
+            "CreateAnActor",
+        ]
+        assert editor_text(page, EDITOR) == DEFAULT_QUERY
+
+        # Another example runs as it stands.
+        page.locator(TAB).nth(1).click()
+        assert "query SeasonTwoEpisodes" in editor_text(page, EDITOR)
+        page.click(EXECUTE)
+        page.wait_for_function(
+            """(s) => {
+              const el = document.querySelector(s);
+              return el && el.CodeMirror && el.CodeMirror.getValue().includes('"Truth/Dare"');
+            }""",
+            arg=RESULT_EDITOR,
+        )
+
+        # The mutation's tab has the placeholder token in the (open) headers editor.
+        page.locator(TAB).nth(5).click()
+        assert "mutation CreateAnActor" in editor_text(page, EDITOR)
+        page.wait_for_selector(HEADERS_EDITOR, state="visible")
+        assert json.loads(editor_text(page, HEADERS_EDITOR)) == {
+            "Authorization": "Bearer <your token>"
+        }
+
+        # The schema's documentation is one click away.
+        page.click(DOCS_BUTTON)
+        page.wait_for_selector(".graphiql-doc-explorer-root-type", state="visible")
+        docs = page.text_content(".graphiql-doc-explorer") or ""
+        assert "query: Query" in docs
+        assert "mutation: Mutation" in docs
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "graphiql-examples.png"), full_page=True)
+        log.assert_clean()
 
 
 def test_network_guard_blocks_other_hosts(live_server: LiveServer, chromium: Chromium) -> None:

@@ -7,9 +7,17 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from graphql import build_schema, parse, validate
 from starlette.testclient import TestClient
 
-from server.graphiql import graphiql_html, graphiql_static_dir
+from schema.build import SDL_PATH
+from server.graphiql import (
+    EXAMPLE_TABS,
+    PLACEHOLDER_HEADERS,
+    GraphiQLTab,
+    graphiql_html,
+    graphiql_static_dir,
+)
 from server.graphql_http import DEFAULT_QUERY, STATIC_PREFIX
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -102,12 +110,108 @@ def test_page_is_prefilled_with_default_query(page_html: str) -> None:
     assert config["staticPrefix"] == STATIC_PREFIX
 
 
+def test_page_opens_with_the_example_tabs(page_html: str) -> None:
+    config = page_config(parse_page(page_html))
+
+    tabs = config["defaultTabs"]
+    # The default query first, without headers; then every example, in order.
+    assert tabs[0] == {"query": DEFAULT_QUERY, "variables": None, "headers": None}
+    assert [tab["query"] for tab in tabs[1:]] == [tab.query for tab in EXAMPLE_TABS]
+    names = [operation_name(tab["query"]) for tab in tabs]
+    assert names == [
+        "ActorsAndTheirCharacters",
+        "SeasonTwoEpisodes",
+        "SearchForgivesTypos",
+        "PathBetweenTwoCharacters",
+        "WhereAFactComesFrom",
+        "CreateAnActor",
+    ]
+    # Only the tab that writes sends the placeholder token, and its pane is open.
+    assert [tab["headers"] for tab in tabs] == [None] * 5 + [PLACEHOLDER_HEADERS]
+    assert json.loads(PLACEHOLDER_HEADERS) == {"Authorization": "Bearer <your token>"}
+    assert config["showHeaders"] is True
+
+
+def operation_name(query: str) -> str:
+    """The name of the single operation in ``query`` (GraphiQL titles tabs with it)."""
+    (definition,) = parse(query).definitions
+    name = getattr(definition, "name", None)
+    assert name is not None, query
+    return str(name.value)
+
+
+@pytest.mark.parametrize(
+    "tab",
+    [tab for tab in EXAMPLE_TABS if not tab.headers],
+    ids=lambda tab: operation_name(tab.query),
+)
+def test_every_example_query_runs_on_the_builtin_dataset(
+    client: TestClient, tab: GraphiQLTab
+) -> None:
+    response = client.post("/graphql", json={"query": tab.query})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert "errors" not in body, body["errors"]
+    # Each finds something on the built-in dataset.
+    (answer,) = body["data"].values()
+    assert answer, body
+
+
+def test_mutation_example_is_valid_and_refused_without_a_token(client: TestClient) -> None:
+    (mutation,) = [tab for tab in EXAMPLE_TABS if tab.headers]
+    assert validate(build_schema(SDL_PATH.read_text()), parse(mutation.query)) == []
+
+    # The placeholder is no token: the write is refused and nothing changes.
+    before = client.post("/graphql", json={"query": "{ graphVersion }"}).json()
+    response = client.post(
+        "/graphql", json={"query": mutation.query}, headers=json.loads(mutation.headers)
+    )
+    assert response.json().get("errors"), response.text
+    assert client.post("/graphql", json={"query": "{ graphVersion }"}).json() == before
+
+
+def test_graphiql_html_keeps_its_signature() -> None:
+    # The four-argument call of before still works and now also opens the examples.
+    with_headers = page_config(
+        parse_page(graphiql_html("/graphql", STATIC_PREFIX, "{ a }", '{"X-Trace": "1"}'))
+    )
+    assert with_headers["defaultQuery"] == "{ a }"
+    assert with_headers["defaultTabs"][0] == {
+        "query": "{ a }",
+        "variables": None,
+        "headers": '{"X-Trace": "1"}',
+    }
+    assert len(with_headers["defaultTabs"]) == 1 + len(EXAMPLE_TABS)
+
+    # Without examples and headers: one tab, headers pane closed.
+    bare = page_config(
+        parse_page(graphiql_html("/graphql", STATIC_PREFIX, "{ a }", example_tabs=()))
+    )
+    assert bare["defaultTabs"] == [{"query": "{ a }", "variables": None, "headers": None}]
+    assert bare["showHeaders"] is False
+
+    # Other tabs, other storage namespace: stale saved tabs cannot hide new examples.
+    assert bare["storagePrefix"] != with_headers["storagePrefix"]
+    custom = [GraphiQLTab("query Q { b }", variables='{"v": 1}')]
+    config = page_config(
+        parse_page(graphiql_html("/graphql", STATIC_PREFIX, "{ a }", example_tabs=custom))
+    )
+    assert config["defaultTabs"][1] == {
+        "query": "query Q { b }",
+        "variables": '{"v": 1}',
+        "headers": None,
+    }
+    assert len({bare["storagePrefix"], config["storagePrefix"]}) == 2
+
+
 def test_page_references_only_same_origin_vendored_assets(page_html: str) -> None:
     parts = parse_page(page_html)
 
     assert len(parts.script_srcs) == 3, parts.script_srcs
-    assert len(parts.link_hrefs) == 1, parts.link_hrefs
-    for url in parts.references:
+    # The stylesheet, and an empty data: icon so that the browser asks for no favicon.
+    assert parts.link_hrefs[1:] == ["data:,"], parts.link_hrefs
+    for url in parts.references[:-1]:
         assert "http://" not in url
         assert "https://" not in url
         assert not url.startswith("//"), url  # protocol-relative would be off-origin too
@@ -119,6 +223,8 @@ def test_page_references_only_same_origin_vendored_assets(page_html: str) -> Non
 
 def test_every_referenced_asset_is_served(client: TestClient, page_html: str) -> None:
     for url in parse_page(page_html).references:
+        if url.startswith("data:"):
+            continue
         response = client.get(url)
         assert response.status_code == 200, url
 
