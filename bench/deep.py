@@ -9,14 +9,12 @@ that both answers are equal, so the comparison is honest.
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from graph_data import ShowGraph, load_graph, node_key
+from graph_data import ShowGraph
 from graph_data.generate import Shape, count_graph, generate, write_dataset
 from graph_data.kinds import NodeKind
 
@@ -41,43 +39,16 @@ BENCH_SHAPE = Shape(
 )
 
 
-def model_handles_appearances() -> bool:
-    """Whether the graph model can list the episodes of a character seen both ways.
-
-    Today's model raises TypeError when a character has a scene and an
-    episode-level appearance (it sorts scenes and episodes together), which
-    would turn (b) and (c) into error responses. Until that is fixed the
-    benchmark dataset leaves appearances out; this check lifts the
-    workaround by itself once the model copes.
-    """
-    data = generate(1, seed=5)
-    scened = {c for scene in data["scenes"] for c in scene["characters"]}
-    both = next((a for a in data["appearances"] if a["character"] in scened), None)
-    if both is None:
-        return True
-    with tempfile.TemporaryDirectory() as directory:
-        graph = load_graph(write_dataset(data, Path(directory) / "probe.json"))
-    try:
-        graph.character_episodes(node_key(NodeKind.CHARACTER, both["character"]))
-    except TypeError:
-        return False
-    return True
-
-
 def write_bench_dataset(path: Path, shows: int, seed: int) -> dict[str, Any]:
     """Generate the benchmark dataset; returns a summary for the results file."""
-    appearances = model_handles_appearances()
-    shape = replace(BENCH_SHAPE, appearances=appearances)
-    data = generate(shows, seed=seed, shape=shape)
+    data = generate(shows, seed=seed, shape=BENCH_SHAPE)
     write_dataset(data, path)
     nodes, edges = count_graph(data)
     return {
-        "path": str(path),
         "shows": shows,
         "seed": seed,
         "nodes": nodes,
         "edges": edges,
-        "appearances": appearances,
     }
 
 

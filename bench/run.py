@@ -270,8 +270,8 @@ def time_hand_written(
     Asserts first that the hand-written JSON equals the server's answer, so
     (c)/(d) compares the same work.
     """
-    # Time from a collected heap: the generator and the probe graph of
-    # write_bench_dataset leave garbage here that the server process never had.
+    # Time from a collected heap: the generator leaves garbage in this process
+    # that the server process never had.
     gc.collect()
     graph = load_graph(dataset)
     key = show_key_named(graph, show_name)
