@@ -154,6 +154,12 @@ def test_graphiql_offers_example_tabs_token_headers_and_docs(
         # Another example runs as it stands.
         page.locator(TAB).nth(1).click()
         assert "query SeasonTwoEpisodes" in editor_text(page, EDITOR)
+        # GraphiQL learns the operation's name from the editor after a short
+        # debounce; run before that and it sends the previous tab's name.
+        page.wait_for_function(
+            "(s) => document.querySelector(s).CodeMirror.operationName === 'SeasonTwoEpisodes'",
+            arg=EDITOR,
+        )
         page.click(EXECUTE)
         page.wait_for_function(
             """(s) => {
