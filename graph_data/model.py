@@ -12,7 +12,9 @@ query copies the graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
@@ -37,13 +39,20 @@ from graph_data.records import (
 )
 
 F = TypeVar("F")
+T = TypeVar("T")
 _LAST = 1 << 30  # sorts unnumbered scenes after numbered ones
 _KIND_RANK = {kind: rank for rank, kind in enumerate(NodeKind)}
 
 
+_PREFIXES = {kind: f"{kind.value.lower()}:" for kind in NodeKind}
+
+
 def node_key(kind: NodeKind, local_id: str) -> str:
-    """The graph key of a record: its kind in lower case, a colon, its id."""
-    return f"{kind.value.lower()}:{local_id}"
+    """The graph key of a record: its kind in lower case, a colon, its id.
+
+    Interned, so the many edges that name a node share one string.
+    """
+    return sys.intern(_PREFIXES[kind] + local_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +128,29 @@ class ShowGraph:
         self.lock = RWLock()  # readers share it; a change is applied under its write side
         self._by_kind: dict[NodeKind, list[GraphNode[Any]]] | None = None
         self._sort_keys: dict[str, tuple[Any, ...]] = {}
+        # Answers derived from the graph (ordered neighbour lists, portrayals, ...),
+        # kept until the next change; readers share them.
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     # --- building ------------------------------------------------------------
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> ShowGraph:
-        """Build the graph from validated records (see ``graph_data.loader``)."""
+        """Build the graph from validated records (see ``graph_data.loader``).
+
+        The collector is paused while millions of long-lived objects are made
+        (it would scan them again and again for nothing), and what was built
+        is then frozen out of its way.
+        """
         model = cls()
-        _Builder(model).build(dataset)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            _Builder(model).build(dataset)
+        finally:
+            if enabled:
+                gc.enable()
+            gc.freeze()
         return model
 
     def add_node(self, node: GraphNode[Any]) -> None:
@@ -143,7 +167,7 @@ class ShowGraph:
         self, u: str, v: str, relation: Relation, sources: Iterable[str], **props: Any
     ) -> None:
         """Add an edge, or replace the one with the same ends and relation."""
-        if self.graph.has_edge(u, v, key=relation):
+        if relation in self.graph.succ.get(u, {}).get(v, ()):
             self.graph.remove_edge(u, v, key=relation)
         self.graph.add_edge(u, v, key=relation, sources=tuple(sources), **props)
         self._changed()
@@ -156,6 +180,15 @@ class ShowGraph:
         """Forget what was derived from the old graph (orders depend on parents)."""
         self._by_kind = None
         self._sort_keys.clear()
+        self._memo.clear()
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, remembered under ``key`` until the graph changes."""
+        try:
+            return cast(T, self._memo[key])
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     # --- nodes ---------------------------------------------------------------
 
@@ -216,13 +249,24 @@ class ShowGraph:
 
     def out(self, key: str, relation: Relation) -> list[GraphNode[Any]]:
         """Nodes that ``key`` points at through ``relation``, in natural order."""
-        succ = self.graph.succ.get(key, {})
-        return self._sorted(v for v, edges in succ.items() if relation in edges)
+        return list(
+            self._cached(
+                ("out", key, relation),
+                lambda: self._adjacent(self.graph.succ.get(key, {}), relation),
+            )
+        )
 
     def into(self, key: str, relation: Relation) -> list[GraphNode[Any]]:
         """Nodes that point at ``key`` through ``relation``, in natural order."""
-        pred = self.graph.pred.get(key, {})
-        return self._sorted(u for u, edges in pred.items() if relation in edges)
+        return list(
+            self._cached(
+                ("into", key, relation),
+                lambda: self._adjacent(self.graph.pred.get(key, {}), relation),
+            )
+        )
+
+    def _adjacent(self, adjacency: Mapping[str, Any], relation: Relation) -> tuple[Any, ...]:
+        return tuple(self._sorted(k for k, edges in adjacency.items() if relation in edges))
 
     def edge(self, u: str, v: str, relation: Relation) -> Mapping[str, Any] | None:
         """The attributes of one edge (its sources and properties), or None."""
@@ -339,6 +383,13 @@ class ShowGraph:
 
     def character_episodes(self, character: str) -> list[GraphNode[EpisodeFields]]:
         """Episodes the character appears in, directly or through a scene."""
+        return list(
+            self._cached(
+                ("episodes", character), lambda: tuple(self._character_episodes(character))
+            )
+        )
+
+    def _character_episodes(self, character: str) -> list[GraphNode[EpisodeFields]]:
         keys = {
             n.key for n in self.out(character, Relation.APPEARS_IN) if n.kind is NodeKind.EPISODE
         }
@@ -387,6 +438,11 @@ class ShowGraph:
         ]
 
     def _portrayal(self, actor: str, character: str) -> Portrayal:
+        return self._cached(
+            ("portrayal", actor, character), lambda: self._make_portrayal(actor, character)
+        )
+
+    def _make_portrayal(self, actor: str, character: str) -> Portrayal:
         attrs = self.graph.succ[actor][character][Relation.PORTRAYS]
         show: str = attrs["show"] or self.character_show(character).key
         episodes = attrs["episodes"]
@@ -458,6 +514,7 @@ class _Builder:
 
     def __init__(self, model: ShowGraph) -> None:
         self.model = model
+        self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def build(self, dataset: Dataset) -> None:
         for kind, records in dataset.nodes.items():
@@ -501,7 +558,9 @@ class _Builder:
         return node_key(kind, local_id)
 
     def _sources(self, ids: Iterable[str]) -> tuple[str, ...]:
-        return tuple(node_key(NodeKind.SOURCE, i) for i in ids)
+        """Source keys; equal tuples are shared (most records of a show cite the same few)."""
+        found = tuple(node_key(NodeKind.SOURCE, i) for i in ids)
+        return self._tuples.setdefault(found, found)
 
     def _field_sources(self, record: Sourced) -> dict[str, tuple[str, ...]]:
         return {name: self._sources(ids) for name, ids in record.field_sources.items()}

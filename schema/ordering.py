@@ -79,7 +79,8 @@ def _natural(graph: ShowGraph, node: Any) -> Any:
 
 
 def _name(graph: ShowGraph, node: Any) -> Any:
-    return (node.label.casefold(), node.key)
+    """The name alone: equal names keep their natural order (the sort is stable)."""
+    return node.label.casefold()
 
 
 def _episodes_of(graph: ShowGraph, node: Any) -> Sequence[Any]:

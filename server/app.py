@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from graph_data import ShowGraph, load_graph
 from schema import build_schema
+from server.explorer import explorer_routes
 from server.graphiql import graphiql_static_dir
 from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint
 from server.settings import Settings
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             Route("/healthz", healthz),
             Route("/", home),
             Mount(STATIC_PREFIX, StaticFiles(directory=graphiql_static_dir()), name="graphiql"),
+            *explorer_routes(),
         ],
     )
     app.state.settings = settings
