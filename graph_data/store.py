@@ -24,7 +24,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -51,7 +51,22 @@ DEFAULT_SNAPSHOT_EVERY = 1000
 
 
 class StoreError(Exception):
-    """The data directory cannot be read back safely; the message says where."""
+    """The store of record cannot be read back safely; the message says where."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store of record cannot be reached right now, and nothing was written.
+
+    Raised by a write (or a catch-up) while the database behind the store is
+    away; the graph in memory is untouched and keeps serving reads. Callers
+    answer "store unavailable" and may retry later: the store reconnects by
+    itself. ``applied`` holds changes of other writers that were applied to
+    the graph before the store went away, so the caller can still publish them.
+    """
+
+    def __init__(self, message: str, applied: Sequence[Change] = ()) -> None:
+        super().__init__(message)
+        self.applied = list(applied)
 
 
 class JournalStore:
@@ -237,14 +252,36 @@ class JournalStore:
 # --- snapshots ----------------------------------------------------------------------------
 
 
-def write_snapshot(model: ShowGraph, path: Path) -> None:
-    """The whole graph as JSON, written to a temporary file, fsynced and renamed."""
-    body = {
+def snapshot_body(model: ShowGraph) -> dict[str, Any]:
+    """The whole graph as plain JSON: what a snapshot holds, in a file or a database row."""
+    return {
         "format": SNAPSHOT_FORMAT,
         "version": model.version,
         "nodes": [node_to_json(model.require(key)) for key in model.graph.nodes],
         "edges": list(edges_to_json(model)),
     }
+
+
+def model_from_snapshot_body(body: Mapping[str, Any]) -> ShowGraph:
+    """The graph a snapshot body holds (the inverse of ``snapshot_body``).
+
+    Raises ValueError, KeyError or TypeError when the body is not a snapshot;
+    the caller knows where it came from and says so.
+    """
+    if body.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"format is {body.get('format')!r}, expected {SNAPSHOT_FORMAT!r}")
+    model = ShowGraph()
+    for raw in body["nodes"]:
+        model.add_node(node_from_json(raw))
+    for raw in body["edges"]:
+        apply_op(model, PutEdge(**{**raw, "relation": Relation(raw["relation"])}))
+    model.version = int(body["version"])
+    return model
+
+
+def write_snapshot(model: ShowGraph, path: Path) -> None:
+    """The whole graph as JSON, written to a temporary file, fsynced and renamed."""
+    body = snapshot_body(model)
     temporary = path.with_suffix(".json.tmp")
     with temporary.open("wb") as handle:
         handle.write(orjson.dumps(body))
@@ -257,15 +294,7 @@ def write_snapshot(model: ShowGraph, path: Path) -> None:
 def read_snapshot(path: Path) -> ShowGraph:
     """The graph a snapshot holds; ``StoreError`` naming the file when it is unreadable."""
     try:
-        body: dict[str, Any] = orjson.loads(path.read_bytes())
-        if body.get("format") != SNAPSHOT_FORMAT:
-            raise ValueError(f"format is {body.get('format')!r}, expected {SNAPSHOT_FORMAT!r}")
-        model = ShowGraph()
-        for raw in body["nodes"]:
-            model.add_node(node_from_json(raw))
-        for raw in body["edges"]:
-            apply_op(model, PutEdge(**{**raw, "relation": Relation(raw["relation"])}))
-        model.version = int(body["version"])
+        model = model_from_snapshot_body(orjson.loads(path.read_bytes()))
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise StoreError(f"{path}: cannot read the snapshot: {error}") from None
     return model
