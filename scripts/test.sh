@@ -12,6 +12,10 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
+# The Node.js client example (tests/examples): `ws`, pinned by
+# examples/javascript/package-lock.json, into its git-ignored node_modules.
+npm ci --prefix examples/javascript --no-audit --no-fund --loglevel=error
+
 if ! command -v chromium >/dev/null 2>&1; then
     echo "test.sh: installing Debian's chromium for the browser tests" >&2
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
