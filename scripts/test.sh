@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything and run the whole test suite: ruff, mypy and pytest.
-# Needs only Python 3.11+; installs what the browser tests need (Debian's
-# chromium) when it is missing and the machine lets us.
+# Needs Python 3.11+ and Node.js with npm (for the GraphQL-over-HTTP audit);
+# installs what the browser tests need (Debian's chromium) when it is missing
+# and the machine lets us.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,9 +13,16 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
+if ! command -v npm >/dev/null 2>&1; then
+    echo "test.sh: npm (Node.js) is needed for the client example and the HTTP audit" >&2
+    exit 1
+fi
 # The Node.js client example (tests/examples): `ws`, pinned by
 # examples/javascript/package-lock.json, into its git-ignored node_modules.
 npm ci --prefix examples/javascript --no-audit --no-fund --loglevel=error
+# The graphql-http audit (tests/server/test_audit.py): the version pinned by
+# tests/server/audit/package-lock.json, into its git-ignored node_modules.
+npm ci --prefix tests/server/audit --no-audit --no-fund --loglevel=error
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "test.sh: installing Debian's chromium for the browser tests" >&2
