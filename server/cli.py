@@ -7,11 +7,64 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from graph_data import check_dataset
 from schema import build_schema
 from schema.build import SDL_PATH, export_sdl
-from server.settings import Settings
+from server.settings import PROFILES, Settings
+
+
+def _comma_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+# Every flag of `serve` but --profile: (flag, type, what it sets). Each sets the
+# setting of the same name (dashes for underscores), overriding SHOWGRAPH_<NAME>;
+# the help adds the variable and the default from Settings, so they cannot drift.
+SERVE_FLAGS: tuple[tuple[str, Any, str], ...] = (
+    ("--host", str, "interface to bind"),
+    ("--port", int, "port"),
+    ("--dataset", Path, "dataset file"),
+    ("--workers", int, "worker processes"),
+    ("--log-level", str, "log level"),
+    ("--introspection", bool, "allow introspection and field suggestions"),
+    ("--max-depth", int, "deepest nesting of fields in a query"),
+    ("--max-aliases", int, "aliases in one document"),
+    ("--max-tokens", int, "tokens in one document"),
+    ("--max-directives", int, "directives on one field, fragment or operation"),
+    ("--max-cost", int, "query cost: fields weighted by the page sizes above them"),
+    ("--max-page-size", int, "largest `first` a list may ask for (at most 100)"),
+    ("--max-body-bytes", int, "largest request body, in bytes"),
+    ("--execution-timeout", float, "seconds a query may run before it is stopped"),
+    ("--cors-origins", _comma_list, "origins allowed to call cross-origin, comma-separated"),
+    ("--trusted-proxies", _comma_list, "proxies whose X-Forwarded-For is believed (IPs/CIDRs)"),
+    ("--rate-limit", bool, "rate-limit each client by query cost"),
+    ("--rate-limit-burst", int, "query cost a client may spend at once"),
+    ("--rate-limit-per-second", float, "query cost a client regains per second"),
+)
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+
+
+def _help(flag: str, text: str) -> str:
+    """The flag's help with its variable and default(s), taken from the profiles."""
+    name = _dest(flag)
+    local = getattr(PROFILES["local"], name)
+    production = getattr(PROFILES["production"], name)
+    default = _shown(local) + (
+        "" if local == production else f", {_shown(production)} in production"
+    )
+    if name == "dataset":
+        return f"{text} (env SHOWGRAPH_DATASET, default: the built-in Heartstopper dataset)"
+    return f"{text} (env SHOWGRAPH_{name.upper()}, default {default})"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(value) or "none"
+    return str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,21 +83,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve the GraphQL API (default: built-in dataset)")
-    serve.add_argument("--host", help="interface to bind (env SHOWGRAPH_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (env SHOWGRAPH_PORT, default 8000)")
     serve.add_argument(
-        "--dataset",
-        type=Path,
-        help="dataset file (env SHOWGRAPH_DATASET, default: built-in Heartstopper)",
+        "--profile",
+        choices=sorted(PROFILES),
+        help="defaults for where it runs: local, or production with rate limiting on and "
+        "introspection off (env SHOWGRAPH_PROFILE, default local)",
     )
-    serve.add_argument(
-        "--workers", type=int, help="worker processes (env SHOWGRAPH_WORKERS, default 1)"
-    )
-    serve.add_argument(
-        "--log-level",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="log level (env SHOWGRAPH_LOG_LEVEL, default info)",
-    )
+    for flag, kind, text in SERVE_FLAGS:
+        if kind is bool:
+            serve.add_argument(flag, action=argparse.BooleanOptionalAction, help=_help(flag, text))
+        elif flag == "--log-level":
+            serve.add_argument(flag, choices=LOG_LEVELS, help=_help(flag, text))
+        else:
+            serve.add_argument(flag, type=kind, help=_help(flag, text))
     serve.set_defaults(run=_serve)
 
     validate = commands.add_parser("validate", help="check dataset files and list every problem")
@@ -64,13 +115,8 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = Settings.from_env().with_overrides(
-        host=args.host,
-        port=args.port,
-        dataset=args.dataset,
-        workers=args.workers,
-        log_level=args.log_level,
-    )
+    overrides = {_dest(flag): getattr(args, _dest(flag)) for flag, _, _ in SERVE_FLAGS}
+    settings = Settings.from_env(profile=args.profile).with_overrides(**overrides)
     _, problems = check_dataset(settings.dataset)
     if problems:  # refuse to start, and say why, before any worker is spawned
         print(
@@ -88,8 +134,15 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        # X-Forwarded-For is believed only from SHOWGRAPH_TRUSTED_PROXIES, by the
+        # app itself (server.ratelimit), never by uvicorn's default of 127.0.0.1.
+        proxy_headers=False,
     )
     return 0
+
+
+def _dest(flag: str) -> str:
+    return flag.removeprefix("--").replace("-", "_")
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import fields
 from pathlib import Path
 
 import httpx
@@ -10,7 +11,8 @@ import pytest
 
 from graph_data import BUILTIN_DATASET
 from schema.build import SDL_PATH
-from server.cli import main
+from server.cli import SERVE_FLAGS, main
+from server.settings import Settings
 from tests.server.conftest import SHOWGRAPH, LiveServer
 
 BROKEN = """\
@@ -106,3 +108,19 @@ def test_serve_with_two_workers_and_a_dataset_from_the_environment() -> None:
             assert response.json() == {"data": {"actors": {"totalCount": 6}}}
     finally:
         assert server.stop() == 0
+
+
+def test_every_setting_has_a_serve_flag() -> None:
+    flags = {flag.removeprefix("--").replace("-", "_") for flag, _, _ in SERVE_FLAGS}
+    assert flags | {"profile"} == {spec.name for spec in fields(Settings)}
+
+
+def test_serve_help_names_each_variable_and_default() -> None:
+    result = subprocess.run(
+        [str(SHOWGRAPH), "serve", "--help"], capture_output=True, text=True, timeout=60, check=True
+    )
+    text = " ".join(result.stdout.split())
+    for spec in fields(Settings):
+        assert f"SHOWGRAPH_{spec.name.upper()}" in text, spec.name
+    assert "SHOWGRAPH_MAX_COST, default 50000)" in text
+    assert "SHOWGRAPH_RATE_LIMIT, default off, on in production)" in text
