@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -10,9 +11,11 @@ from starlette.staticfiles import StaticFiles
 
 from graph_data import ShowGraph, load_graph
 from schema import build_schema
+from server.executor import executor_class
 from server.explorer import explorer_routes
 from server.graphiql import graphiql_static_dir
 from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint
+from server.limits import QueryLimits, limit_rules
 from server.settings import Settings
 
 
@@ -20,7 +23,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     """Build the app; loads the dataset named in ``settings`` unless a graph is given."""
     settings = settings or Settings()
     graph = graph if graph is not None else load_graph(settings.dataset)
-    endpoint = GraphQLEndpoint(build_schema(), graph)
+    endpoint = GraphQLEndpoint(served_schema(settings), graph)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -40,6 +43,18 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     app.state.settings = settings
     app.state.graph = graph
     return app
+
+
+def served_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with every limit of ``settings`` in its pipeline, built once per app."""
+    return build_schema(
+        limit_rules=limit_rules(settings),
+        introspection=settings.introspection,
+        extensions=[lambda: QueryLimits(settings)],
+        executor_class=executor_class(
+            settings.execution_timeout, hide_suggestions=not settings.introspection
+        ),
+    )
 
 
 def create_app_from_env() -> Starlette:

@@ -29,20 +29,25 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     """The response entry for one error; unexpected ones are logged and masked."""
     if not is_unexpected(error):
         return error.formatted  # type: ignore[return-value]
-    error_id = uuid.uuid4().hex
-    original = error.original_error
-    logger.error(
-        "unexpected error %s at %s",
-        error_id,
-        error.path,
-        exc_info=(type(original), original, original.__traceback__) if original else None,
-    )
-    entry: dict[str, Any] = {
-        "message": MASKED_MESSAGE,
-        "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
-    }
+    assert error.original_error is not None  # is_unexpected says so
+    entry = masked_entry(error.original_error, f"at {error.path}")
     if error.locations:
         entry["locations"] = [loc.formatted for loc in error.locations]
     if error.path:
         entry["path"] = error.path
     return entry
+
+
+def masked_entry(exception: BaseException, where: str) -> dict[str, Any]:
+    """Log ``exception`` with its stack under a new id; the entry the client gets instead."""
+    error_id = uuid.uuid4().hex
+    logger.error(
+        "unexpected error %s %s",
+        error_id,
+        where,
+        exc_info=(type(exception), exception, exception.__traceback__),
+    )
+    return {
+        "message": MASKED_MESSAGE,
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+    }

@@ -24,8 +24,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph_data import ShowGraph
-from schema.context import Context
-from server.errors import format_error
+from server.context import RequestContext
+from server.errors import format_error, masked_entry
+from server.executor import is_timeout
 from server.graphiql import graphiql_html
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -63,10 +64,17 @@ query ActorsAndTheirCharacters {
 class RequestError(Exception):
     """A request that cannot be run; becomes a response with a GraphQL error body."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+        self.extensions = extensions
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,13 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         try:
+            return await self._answer(request)
+        except Exception as error:  # a fault of ours outside execution: masked, logged
+            entry = masked_entry(error, f"handling {request.method} {request.url.path}")
+            return _json({"errors": [entry]}, 500, JSON)
+
+    async def _answer(self, request: Request) -> Response:
+        try:
             media_type = _response_media_type(request)
             if request.method == "GET" and _wants_graphiql(request):
                 return HTMLResponse(self.graphiql_page)
@@ -100,33 +115,47 @@ class GraphQLEndpoint:
                     f"{request.method} is not supported; use GET or POST",
                     {"Allow": "GET, POST"},
                 )
-            result = await self._execute(params, is_get=request.method == "GET")
+            result = await self._execute(params, request.method == "GET")
         except RequestError as error:
-            body = {"errors": [{"message": str(error)}]}
-            return _json(
-                body, error.status, JSON if error.status == 406 else media_type, error.headers
-            )
+            entry: dict[str, Any] = {"message": str(error)}
+            if error.extensions:
+                entry["extensions"] = error.extensions
+            media = JSON if error.status == 406 else _response_media_type_or_json(request)
+            return _json({"errors": [entry]}, error.status, media, error.headers)
         return _json(_result_body(result), _status(result, media_type), media_type)
 
-    async def _execute(self, params: GraphQLParams, *, is_get: bool) -> ExecutionResult:
-        allowed = (OperationType.QUERY,) if is_get else tuple(OperationType)
+    async def _execute(self, params: GraphQLParams, is_get: bool) -> ExecutionResult:
+        # Subscriptions need a connection that stays open (a WebSocket), never plain HTTP.
+        allowed = (
+            (OperationType.QUERY,) if is_get else (OperationType.QUERY, OperationType.MUTATION)
+        )
+        context = RequestContext(graph=self.graph, operation_name=params.operation_name)
         try:
             return await run_in_threadpool(
                 self.schema.execute_sync,
                 params.query,
                 variable_values=params.variables,
-                context_value=Context(graph=self.graph),
+                context_value=context,
                 operation_name=params.operation_name,
                 allowed_operation_types=allowed,
             )
         except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise RequestError(
+                    400, "subscriptions are not served over HTTP; subscribe over a WebSocket"
+                ) from None
             raise RequestError(
                 405, f"{error.as_http_error_reason('GET')}; use POST", {"Allow": "POST"}
             ) from None
         except MissingQueryError:
             raise RequestError(400, "the request has no `query`") from None
-        except CannotGetOperationTypeError as error:
-            raise RequestError(400, error.as_http_error_reason()) from None
+        except CannotGetOperationTypeError:
+            # A GraphQL request error: like a validation error, 200 for JSON clients.
+            if params.operation_name is None:
+                message = "The document has no operation to run."
+            else:
+                message = f"Unknown operation named {params.operation_name!r}."
+            return ExecutionResult(data=None, errors=[GraphQLError(message)])
 
 
 def _response_media_type(request: Request) -> str:
@@ -142,6 +171,13 @@ def _response_media_type(request: Request) -> str:
     if request.method == "GET" and "text/html" in offered:
         return JSON  # a browser: it will get GraphiQL, or JSON for a query in the URL
     raise RequestError(406, f"cannot answer in {accept!r}; accept {GRAPHQL_RESPONSE} or {JSON}")
+
+
+def _response_media_type_or_json(request: Request) -> str:
+    try:
+        return _response_media_type(request)
+    except RequestError:
+        return JSON
 
 
 def _wants_graphiql(request: Request) -> bool:
@@ -165,10 +201,18 @@ async def _params_from_body(request: Request) -> GraphQLParams:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != JSON:
         raise RequestError(415, f"POST bodies must be {JSON} (got {content_type or 'no type'!r})")
+    raw = await request.body()
+    if not raw.strip():
+        raise RequestError(400, "the body is empty; send a JSON object with a `query`")
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise RequestError(400, f"the body is not valid JSON: {error}") from None
+        # Where, not orjson's own words: no library text reaches the client.
+        raise RequestError(
+            400, f"the body is not valid JSON (line {error.lineno}, column {error.colno})"
+        ) from None
+    if isinstance(body, list):
+        raise RequestError(400, "batching is not supported: send one JSON object per request")
     if not isinstance(body, dict):
         raise RequestError(400, "the body must be a JSON object with a `query`")
     query = body.get("query")
@@ -202,11 +246,17 @@ def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
-    """No data and no error with a path: the document or variables were refused."""
+    """No data and no error with a path: the document or variables were refused.
+
+    A timeout also leaves no data and no path, but execution had begun: it is
+    an execution result (``data: null``), not a refused request.
+    """
+    errors = result.errors or []
     return (
         result.data is None
-        and bool(result.errors)
-        and all(isinstance(e, GraphQLError) and e.path is None for e in result.errors or ())
+        and bool(errors)
+        and all(isinstance(e, GraphQLError) and e.path is None for e in errors)
+        and not any(is_timeout(e) for e in errors)
     )
 
 

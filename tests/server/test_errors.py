@@ -41,3 +41,29 @@ def test_user_errors_are_shown_as_written(client: TestClient) -> None:
     (error,) = response.json()["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "limit": 100}
     assert "errorId" not in error["extensions"]
+
+
+def test_faults_outside_execution_are_masked_too(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(request: object) -> object:
+        raise KeyError("secret key at /srv/showgraph/server/graphql_http.py")
+
+    monkeypatch.setattr("server.graphql_http._params_from_query_string", broken)
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code == 500
+    (error,) = response.json()["errors"]
+    assert error["message"] == "Internal server error"
+    assert "secret" not in response.text
+    assert "KeyError" not in response.text
+    assert ".py" not in response.text
+    (record,) = [r for r in caplog.records if error["extensions"]["errorId"] in r.getMessage()]
+    assert record.exc_info is not None
+
+
+def test_limit_errors_are_shown_as_written(client: TestClient) -> None:
+    response = client.post("/graphql", json={"query": "{ a" + " { a" * 30 + " }" * 31})
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "LIMIT_EXCEEDED"
+    assert "errorId" not in error["extensions"]

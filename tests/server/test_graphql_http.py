@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 
 QUERY = "{ actors { totalCount } }"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
 
 
 def test_post_json(client: TestClient) -> None:
@@ -62,7 +63,7 @@ def test_field_errors_keep_partial_data(client: TestClient) -> None:
 def test_a_null_bubbling_to_the_root_is_still_an_execution_result(client: TestClient) -> None:
     response = client.post(
         "/graphql",
-        json={"query": "{ shows(first: 500) { totalCount } }"},
+        json={"query": '{ shows(after: "not a cursor") { totalCount } }'},
         headers={"accept": GRAPHQL_RESPONSE},
     )
     assert response.status_code == 200
@@ -79,8 +80,10 @@ def test_a_null_bubbling_to_the_root_is_still_an_execution_result(client: TestCl
             "POST bodies must be application/json",
         ),
         ("text/plain", QUERY, 415, "POST bodies must be application/json"),
-        ("application/json", "{not json", 400, "the body is not valid JSON"),
-        ("application/json", "[]", 400, "the body must be a JSON object"),
+        ("application/json", "{not json", 400, "the body is not valid JSON (line 1, column 2)"),
+        ("application/json", "", 400, "the body is empty"),
+        ("application/json", "[]", 400, "batching is not supported"),
+        ("application/json", "3", 400, "the body must be a JSON object"),
         ("application/json", '{"query": 1}', 400, "`query` must be a string"),
         (
             "application/json",
@@ -113,6 +116,21 @@ def test_mutation_over_get_is_405(client: TestClient) -> None:
     }
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_subscriptions_are_not_served_over_http(client: TestClient, method: str) -> None:
+    query = "subscription { graphChanged { graphVersion } }"
+    if method == "GET":
+        response = client.get("/graphql", params={"query": query})
+    else:
+        response = client.post("/graphql", json={"query": query})
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {"message": "subscriptions are not served over HTTP; subscribe over a WebSocket"}
+        ]
+    }
+
+
 def test_other_methods_are_405(client: TestClient) -> None:
     response = client.delete("/graphql")
     assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
@@ -130,7 +148,64 @@ def test_get_without_query_is_400(client: TestClient) -> None:
     assert response.json() == {"errors": [{"message": "the request has no `query` parameter"}]}
 
 
-def test_unknown_operation_name_is_400(client: TestClient) -> None:
-    response = client.post("/graphql", json={"query": QUERY, "operationName": "Nope"})
+@pytest.mark.parametrize(("accept", "status"), [(JSON, 200), (GRAPHQL_RESPONSE, 400)])
+def test_unknown_operation_name_is_a_request_error(
+    client: TestClient, accept: str, status: int
+) -> None:
+    response = client.post(
+        "/graphql", json={"query": QUERY, "operationName": "Nope"}, headers={"accept": accept}
+    )
+    assert response.status_code == status
+    assert response.json() == {"errors": [{"message": "Unknown operation named 'Nope'."}]}
+
+
+@pytest.mark.parametrize(("accept", "status"), [(JSON, 200), (GRAPHQL_RESPONSE, 400)])
+def test_several_operations_need_an_operation_name(
+    client: TestClient, accept: str, status: int
+) -> None:
+    # Strawberry would run the first one; the spec says the request is in error.
+    document = "query A { __typename } query B { actors { totalCount } }"
+    response = client.post("/graphql", json={"query": document}, headers={"accept": accept})
+    assert response.status_code == status
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The document has several operations: say which to run with "
+                "`operationName`."
+            }
+        ]
+    }
+    named = client.post("/graphql", json={"query": document, "operationName": "B"})
+    assert named.json() == {"data": {"actors": {"totalCount": 6}}}
+
+
+def test_a_document_without_operations_is_a_request_error(client: TestClient) -> None:
+    response = client.post(
+        "/graphql",
+        json={"query": "fragment F on Query { __typename }"},
+        headers={"accept": GRAPHQL_RESPONSE},
+    )
     assert response.status_code == 400
-    assert response.json()["errors"][0]["message"] == 'Unknown operation named "Nope".'
+    assert response.json() == {"errors": [{"message": "The document has no operation to run."}]}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"],
+)
+def test_simple_cross_site_posts_cannot_run_anything(client: TestClient, content_type: str) -> None:
+    # The content types a page on another site may POST without a preflight.
+    response = client.post(
+        "/graphql", content=f'{{"query": "{QUERY}"}}', headers={"content-type": content_type}
+    )
+    assert response.status_code == 415
+    assert "data" not in response.json()
+
+
+def test_charset_parameter_is_accepted(client: TestClient) -> None:
+    response = client.post(
+        "/graphql",
+        content=f'{{"query": "{QUERY}"}}'.encode(),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert response.json() == {"data": {"actors": {"totalCount": 6}}}
