@@ -265,6 +265,31 @@ def test_clicking_a_node_expands_it(live_server: LiveServer, chromium: Chromium)
 
 
 @pytest.mark.browser
+def test_the_drawing_can_be_walked_with_the_keyboard(
+    live_server: LiveServer, chromium: Chromium
+) -> None:
+    with open_page(chromium, "explorer-failure.png") as (page, log):
+        open_explorer(page, live_server)
+        search_and_choose(page, "Nick", "Nick Nelson")
+        page.wait_for_function(DRAWN_JS, arg=["Kit Connor", "Charlie Spring"])
+
+        # The panel lists the centre's links, read like the edges.
+        links = page.locator("#details .links .link")
+        links.first.wait_for()
+        texts = set(links.all_text_contents())
+        assert {"Kit Connor PORTRAYS", "RELATED_TO Charlie Spring"} <= texts, texts
+
+        # Enter on a link does what a click on the node does, and keeps the focus in the panel.
+        links.filter(has_text="RELATED_TO Charlie Spring").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(DRAWN_JS, arg=["Joe Locke"])
+        page.locator("#details h3", has_text="Charlie Spring").wait_for()
+        page.wait_for_function("() => document.activeElement.matches('#details h3')")
+        page.locator("#details .links .link", has_text="Joe Locke PORTRAYS").wait_for()
+        log.assert_clean()
+
+
+@pytest.mark.browser
 def test_path_mode_draws_the_shortest_path_between_two_actors(
     live_server: LiveServer, chromium: Chromium
 ) -> None:

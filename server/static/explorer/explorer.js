@@ -121,6 +121,7 @@
   var state = {
     mode: "explore", // or "path"
     centre: null, // id of the node whose neighbourhood was drawn last
+    selected: null, // id of the node the details panel shows
     path: { from: null, to: null }, // {id, label, kind} of the picked ends
     hovered: null, // id under the pointer, so late answers do not show stale cards
     pointer: { x: 0, y: 0 }, // where it was, in the drawing's coordinates
@@ -429,6 +430,7 @@
       });
       rememberView({ node: id, depth: String(steps) });
       setStatus(neighbourhoodSummary(centre.data("label"), hood, steps));
+      state.selected = id;
       showDetails(id, el.details);
     }, failed("Could not load the neighbourhood"));
   }
@@ -445,6 +447,7 @@
         runLayout({ name: "cose", randomize: false, nodeRepulsion: 9000, idealEdgeLength: 70 });
       }
       var count = added.nodes().length;
+      renderLinks(state.selected);
       setStatus(node.data("label") + ": " +
         (count === 0 ? "nothing new within " + steps + (steps === 1 ? " step." : " steps.")
           : count + (count === 1 ? " node" : " nodes") + " added."));
@@ -623,12 +626,46 @@
         return;
       }
       if (container === el.tooltip && state.hovered !== id) { return; }
+      if (container === el.details && state.selected !== id) { return; }
       renderDetails(container, node);
       if (container === el.tooltip) {
         el.tooltip.hidden = false;
         placeTooltip(state.pointer);
+      } else {
+        renderLinks(id);
       }
     }, failed("Could not load the node's facts"));
+  }
+
+  // The drawn links of the selected node as buttons, so that the graph can be
+  // walked with a keyboard or a screen reader too, not only with a pointer.
+  var MAX_LINKS = 60;
+  function renderLinks(id) {
+    var old = el.details.querySelector(".links-section");
+    if (old) { old.remove(); }
+    var node = cy.getElementById(id);
+    if (node.empty() || state.selected !== id) { return; }
+    var edges = node.connectedEdges();
+    if (!edges.length) { return; }
+    var section = append(el.details, "div", undefined, "links-section");
+    append(section, "h4", "Linked in the drawing");
+    var list = append(section, "ul", undefined, "links");
+    edges.slice(0, MAX_LINKS).forEach(function (edge) {
+      var outgoing = edge.data("source") === id;
+      var other = outgoing ? edge.target() : edge.source();
+      var button = append(append(list, "li"), "button");
+      button.type = "button";
+      button.className = "link";
+      button.setAttribute("data-id", other.id());
+      // Read like the edge: "this RELATION other" or "other RELATION this".
+      button.textContent = outgoing
+        ? edge.data("relation") + " " + other.data("label")
+        : other.data("label") + " " + edge.data("relation");
+      button.addEventListener("click", function () { activate(other.id(), true); });
+    });
+    if (edges.length > MAX_LINKS) {
+      append(section, "p", "… and " + (edges.length - MAX_LINKS) + " more.", "hint");
+    }
   }
 
   // Places the hover card beside the pointer, inside the graph pane.
@@ -729,19 +766,34 @@
     });
   }
 
-  cy.on("tap", "node", function (event) {
-    var node = event.target;
+  // A node was chosen in the drawing (a tap or click) or in the details panel
+  // (`fromPanel`, e.g. with the keyboard): show its facts and expand it, or
+  // use it as a path end.
+  function activate(id, fromPanel) {
+    var node = cy.getElementById(id);
     hideTooltip();
     cy.elements().unselect();
     node.select();
     if (state.mode === "path") {
-      pick({ id: node.id(), label: node.data("label"), kind: node.data("kind") });
-      return;
+      return pick({ id: id, label: node.data("label"), kind: node.data("kind") });
     }
-    showDetails(node.id(), el.details);
-    expand(node.id());
+    state.selected = id;
+    var shown = showDetails(id, el.details).then(function () {
+      // Keyboard users keep their place: on the new node's heading.
+      var heading = el.details.querySelector("h3");
+      if (fromPanel && heading) {
+        heading.tabIndex = -1;
+        heading.focus();
+      }
+    });
+    return Promise.all([shown, expand(id)]);
+  }
+
+  cy.on("tap", "node", function (event) { activate(event.target.id(), false); });
+  cy.on("tap", "edge", function (event) {
+    state.selected = null;
+    renderEdge(el.details, event.target);
   });
-  cy.on("tap", "edge", function (event) { renderEdge(el.details, event.target); });
   cy.on("tap", function (event) { if (event.target === cy) { hideTooltip(); } });
   cy.on("mouseover", "node", function (event) {
     el.cy.style.cursor = "pointer";
@@ -801,7 +853,8 @@
     showNeighbourhood: showNeighbourhood,
     expand: expand,
     showPath: showPath,
-    setMode: setMode
+    setMode: setMode,
+    activate: activate
   };
 
   renderLegend();
