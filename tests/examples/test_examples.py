@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.conftest import LiveServer
+from tests.server.conftest import LiveServer, free_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOKEN = "examples-token-0123456789abcdef"
@@ -166,8 +166,8 @@ def test_example_with_a_wrong_token_fails_with_the_servers_reason(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_example_reports_an_unreachable_server(language: str) -> None:
-    # Nothing listens on port 9 (discard) on a test machine; the example says so and exits 1.
-    result = run_example(language, "http://127.0.0.1:9", None, "--wait", "1")
+    # A port that was free a moment ago: nothing answers; the example says so and exits 1.
+    result = run_example(language, f"http://127.0.0.1:{free_port()}", None, "--wait", "1")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.startswith("error: "), result.stderr
