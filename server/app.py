@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -11,6 +12,8 @@ from starlette.staticfiles import StaticFiles
 
 from graph_data import ShowGraph, load_graph
 from schema import build_schema
+from server.bodylimit import BodySizeLimit
+from server.cors import WebSocketOriginGuard, cors_middleware
 from server.executor import executor_class
 from server.explorer import explorer_routes
 from server.graphiql import graphiql_static_dir
@@ -38,6 +41,12 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             Route("/", home),
             Mount(STATIC_PREFIX, StaticFiles(directory=graphiql_static_dir()), name="graphiql"),
             *explorer_routes(),
+        ],
+        middleware=[
+            # Outermost first: refuse big bodies before anything reads them.
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            *cors_middleware(settings.cors_origins),
+            Middleware(WebSocketOriginGuard, allowed=settings.cors_origins),
         ],
     )
     app.state.settings = settings

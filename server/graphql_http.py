@@ -24,6 +24,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph_data import ShowGraph
+from server.bodylimit import BodyTooLargeError
 from server.context import RequestContext
 from server.errors import format_error, masked_entry
 from server.executor import is_timeout
@@ -96,6 +97,8 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         try:
             return await self._answer(request)
+        except BodyTooLargeError:
+            raise  # server.bodylimit answers it with 413
         except Exception as error:  # a fault of ours outside execution: masked, logged
             entry = masked_entry(error, f"handling {request.method} {request.url.path}")
             return _json({"errors": [entry]}, 500, JSON)

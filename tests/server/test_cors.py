@@ -1,0 +1,98 @@
+"""Browser safety: no other origin by default, configured origins for CORS and WebSockets."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.routing import WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from graph_data import ShowGraph
+from server.app import create_app
+from server.cors import POLICY_VIOLATION, origin_allowed
+from server.settings import Settings
+
+QUERY = {"query": "{ actors { totalCount } }"}
+FRIEND = "https://friend.example"
+STRANGER = "https://evil.example"
+PREFLIGHT = {
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "content-type",
+}
+
+
+@pytest.fixture(scope="module")
+def open_to_friend(graph: ShowGraph) -> TestClient:
+    app = create_app(Settings(cors_origins=(FRIEND,)), graph=graph)
+
+    async def echo(websocket: WebSocket) -> None:  # stands in for a future subscription route
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+        await websocket.close()
+
+    app.router.routes.append(WebSocketRoute("/echo", echo))
+    return TestClient(app)
+
+
+def test_no_cross_origin_access_by_default(client: TestClient) -> None:
+    response = client.post("/graphql", json=QUERY, headers={"origin": STRANGER})
+    assert "access-control-allow-origin" not in response.headers
+    preflight = client.options("/graphql", headers={"origin": STRANGER, **PREFLIGHT})
+    assert preflight.status_code >= 400
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_a_configured_origin_may_call(open_to_friend: TestClient) -> None:
+    preflight = open_to_friend.options("/graphql", headers={"origin": FRIEND, **PREFLIGHT})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == FRIEND
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+
+    response = open_to_friend.post("/graphql", json=QUERY, headers={"origin": FRIEND})
+    assert response.headers["access-control-allow-origin"] == FRIEND
+    exposed = response.headers["access-control-expose-headers"].lower()
+    assert "x-ratelimit-remaining" in exposed
+    assert "retry-after" in exposed
+
+
+def test_other_origins_stay_out(open_to_friend: TestClient) -> None:
+    preflight = open_to_friend.options("/graphql", headers={"origin": STRANGER, **PREFLIGHT})
+    assert preflight.status_code == 400
+    response = open_to_friend.post("/graphql", json=QUERY, headers={"origin": STRANGER})
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        (None, True),  # not a browser page
+        ("http://testserver", True),  # the server's own pages
+        (FRIEND, True),
+        (STRANGER, False),
+        ("null", False),  # sandboxed frames, file:// pages
+        ("http://testserver.evil.example", False),
+    ],
+)
+def test_websocket_origins_follow_the_same_rule(
+    open_to_friend: TestClient, origin: str | None, allowed: bool
+) -> None:
+    headers = {"origin": origin} if origin else {}
+    if allowed:
+        with open_to_friend.websocket_connect("/echo", headers=headers) as websocket:
+            websocket.send_text("hello")
+            assert websocket.receive_text() == "hello"
+    else:
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            open_to_friend.websocket_connect("/echo", headers=headers),
+        ):
+            pass
+        assert refused.value.code == POLICY_VIOLATION
+
+
+def test_origin_allowed() -> None:
+    assert origin_allowed("https://api.example:8443", "api.example:8443", ())
+    assert origin_allowed("https://API.example", "api.example", ())
+    assert not origin_allowed("https://api.example", "api.example:8443", ())
+    assert origin_allowed("https://anything.example", "api.example", ("*",))
+    assert not origin_allowed("https://a.example", None, ())
