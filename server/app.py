@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,6 +21,7 @@ from server.explorer import explorer_routes
 from server.graphiql import graphiql_static_dir
 from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint
 from server.limits import QueryLimits, limit_rules
+from server.ratelimit import TokenBuckets, client_key, parse_networks
 from server.settings import Settings
 
 
@@ -26,7 +29,16 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     """Build the app; loads the dataset named in ``settings`` unless a graph is given."""
     settings = settings or Settings()
     graph = graph if graph is not None else load_graph(settings.dataset)
-    endpoint = GraphQLEndpoint(served_schema(settings), graph)
+    endpoint = GraphQLEndpoint(
+        served_schema(settings),
+        graph,
+        buckets=(
+            TokenBuckets(settings.rate_limit_burst, settings.rate_limit_per_second)
+            if settings.rate_limit
+            else None
+        ),
+        client_key=partial(client_key, trusted_proxies=parse_networks(settings.trusted_proxies)),
+    )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

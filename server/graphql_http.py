@@ -9,6 +9,7 @@ as the spec asks for compatibility.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from server.context import RequestContext
 from server.errors import format_error, masked_entry
 from server.executor import is_timeout
 from server.graphiql import graphiql_html
+from server.ratelimit import RequestBudget, TokenBuckets
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -87,24 +89,49 @@ class GraphQLParams:
 
 
 class GraphQLEndpoint:
-    """The ``/graphql`` endpoint bound to a schema and a graph; route to ``handle``."""
+    """The ``/graphql`` endpoint bound to a schema and a graph; route to ``handle``.
 
-    def __init__(self, schema: strawberry.Schema, graph: ShowGraph) -> None:
+    With ``buckets``, every request is charged to its client (``client_key``)
+    and every response carries the client's rate-limit headers.
+    """
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        graph: ShowGraph,
+        buckets: TokenBuckets | None = None,
+        client_key: Callable[[Request], str] | None = None,
+    ) -> None:
         self.schema = schema
         self.graph = graph
+        self.buckets = buckets
+        self.client_key = client_key
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request) -> Response:
+        budget = self._budget(request)
         try:
-            return await self._answer(request)
+            response = await self._answer(request, budget)
         except BodyTooLargeError:
             raise  # server.bodylimit answers it with 413
         except Exception as error:  # a fault of ours outside execution: masked, logged
             entry = masked_entry(error, f"handling {request.method} {request.url.path}")
-            return _json({"errors": [entry]}, 500, JSON)
+            response = _json({"errors": [entry]}, 500, JSON)
+        if budget is not None:
+            response.headers.update(budget.decision.headers())
+        return response
 
-    async def _answer(self, request: Request) -> Response:
+    def _budget(self, request: Request) -> RequestBudget | None:
+        if self.buckets is None or self.client_key is None:
+            return None
+        return RequestBudget(self.buckets, self.client_key(request))
+
+    async def _answer(self, request: Request, budget: RequestBudget | None) -> Response:
         try:
+            if budget is not None and budget.refusal is not None:
+                raise RequestError(
+                    429, budget.refusal.message, extensions=budget.refusal.extensions
+                )
             media_type = _response_media_type(request)
             if request.method == "GET" and _wants_graphiql(request):
                 return HTMLResponse(self.graphiql_page)
@@ -118,21 +145,31 @@ class GraphQLEndpoint:
                     f"{request.method} is not supported; use GET or POST",
                     {"Allow": "GET, POST"},
                 )
-            result = await self._execute(params, request.method == "GET")
+            result = await self._execute(params, request.method == "GET", budget)
         except RequestError as error:
             entry: dict[str, Any] = {"message": str(error)}
             if error.extensions:
                 entry["extensions"] = error.extensions
-            media = JSON if error.status == 406 else _response_media_type_or_json(request)
+            media = JSON if error.status in (406, 429) else _response_media_type_or_json(request)
             return _json({"errors": [entry]}, error.status, media, error.headers)
-        return _json(_result_body(result), _status(result, media_type), media_type)
+        if budget is not None and budget.refusal is not None:
+            status = 429
+        else:
+            status = _status(result, media_type)
+        return _json(_result_body(result), status, media_type)
 
-    async def _execute(self, params: GraphQLParams, is_get: bool) -> ExecutionResult:
+    async def _execute(
+        self, params: GraphQLParams, is_get: bool, budget: RequestBudget | None
+    ) -> ExecutionResult:
         # Subscriptions need a connection that stays open (a WebSocket), never plain HTTP.
         allowed = (
             (OperationType.QUERY,) if is_get else (OperationType.QUERY, OperationType.MUTATION)
         )
-        context = RequestContext(graph=self.graph, operation_name=params.operation_name)
+        context = RequestContext(
+            graph=self.graph,
+            operation_name=params.operation_name,
+            charge=budget.charge if budget is not None else None,
+        )
         try:
             return await run_in_threadpool(
                 self.schema.execute_sync,

@@ -124,3 +124,21 @@ def test_serve_help_names_each_variable_and_default() -> None:
         assert f"SHOWGRAPH_{spec.name.upper()}" in text, spec.name
     assert "SHOWGRAPH_MAX_COST, default 50000)" in text
     assert "SHOWGRAPH_RATE_LIMIT, default off, on in production)" in text
+
+
+def test_serve_in_the_production_profile() -> None:
+    server = LiveServer("--profile", "production", "--max-depth", "5")
+    try:
+        server.wait_ready()
+        url = f"{server.url}/graphql"
+        ok = httpx.post(url, json={"query": "{ actors { totalCount } }"}, timeout=10)
+        assert ok.json() == {"data": {"actors": {"totalCount": 6}}}
+        assert ok.headers["x-ratelimit-limit"] == "100000"
+        introspection = httpx.post(
+            url, json={"query": "{ __schema { types { name } } }"}, timeout=10
+        )
+        assert "introspection has been disabled" in introspection.json()["errors"][0]["message"]
+        deep = httpx.post(url, json={"query": "{ a { b { c { d { e { f } } } } } }"}, timeout=10)
+        assert "the limit is 5" in deep.json()["errors"][0]["message"]
+    finally:
+        server.stop()

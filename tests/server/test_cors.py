@@ -23,7 +23,7 @@ PREFLIGHT = {
 
 @pytest.fixture(scope="module")
 def open_to_friend(graph: ShowGraph) -> TestClient:
-    app = create_app(Settings(cors_origins=(FRIEND,)), graph=graph)
+    app = create_app(Settings(cors_origins=(FRIEND,), rate_limit=True), graph=graph)
 
     async def echo(websocket: WebSocket) -> None:  # stands in for a future subscription route
         await websocket.accept()
