@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import graphql
 import httpx
 import pytest
-from graphql import get_introspection_query
+from graphql import get_introspection_query, parse
 from starlette.testclient import TestClient
 
 import schema.build
 from graph_data import ShowGraph
+from schema import build_schema
 from server.app import create_app
+from server.cost import operation_cost
+from server.graphiql import EXAMPLE_TABS, GraphiQLTab
 from server.graphql_http import DEFAULT_QUERY
 from server.limits import LimitExceededError, scan_document
 from server.settings import Settings
@@ -78,6 +82,13 @@ def test_readme_examples_graphiql_and_introspection_pass_the_defaults(
     response = client.post("/graphql", json={"query": query}, headers=GRAPHQL_RESPONSE)
     assert response.status_code == 200
     assert "errors" not in response.json(), response.json()
+
+
+@pytest.mark.parametrize("tab", EXAMPLE_TABS, ids=lambda tab: tab.query.split("{")[0][-40:])
+def test_graphiql_example_tabs_pass_the_defaults(client: TestClient, tab: GraphiQLTab) -> None:
+    response = client.post("/graphql", json={"query": tab.query})
+    codes = {e.get("extensions", {}).get("code") for e in response.json().get("errors", [])}
+    assert "LIMIT_EXCEEDED" not in codes, response.json()  # the write tab needs a token
 
 
 def test_readme_has_examples() -> None:
@@ -326,3 +337,20 @@ def test_live_tokens_with_the_defaults(live_server: LiveServer) -> None:
         assert response.status_code == 400
         assert error_of(response)["message"].startswith("Token limit exceeded")
         still_serving(live_server.url)
+
+
+def test_readme_documents_every_setting_and_the_cost_example() -> None:
+    readme = README.read_text(encoding="utf-8")
+    section = readme[readme.index("## Limits and security") : readme.index("## Command line")]
+    for spec in fields(Settings):
+        assert f"`SHOWGRAPH_{spec.name.upper()}`" in section, spec.name
+    example = "{ actors(first: 10) { nodes { name portrayals { role } } } }"
+    assert f"`{example}` costs\n" in section
+    assert ") = 122, and" in section
+    assert cost_of(example) == 122
+    assert f"`{MILLION_NODES}`\ncosts 1,110,202 and is refused" in section
+    assert cost_of(MILLION_NODES) == 1_110_202
+
+
+def cost_of(query: str) -> int:
+    return operation_cost(build_schema()._schema, parse(query), None, None, 20).cost
