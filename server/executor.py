@@ -7,14 +7,18 @@ and, once it has passed, refuses to resolve anything more: the remaining
 fields are never started, the error travels straight to the root (no partial
 data), and the thread is free again. A single resolver already running is not
 interrupted; the other limits keep each one small.
+
+Mutations are not stopped: a write that has begun is let finish and reported,
+rather than applied but answered with a timeout; the cost limit bounds them.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from server.settings import PREFIX
@@ -59,7 +63,8 @@ def executor_class(
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.deadline = time.monotonic() + timeout
+            writes = self.operation.operation is OperationType.MUTATION
+            self.deadline = math.inf if writes else time.monotonic() + timeout
 
         def execute_field(self, *args: Any, **kwargs: Any) -> Any:
             if time.monotonic() > self.deadline:

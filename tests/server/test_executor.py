@@ -9,11 +9,20 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import (
+    GraphQLField,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLSchema,
+    execute,
+    parse,
+)
 from starlette.testclient import TestClient
 
 from graph_data import ShowGraph, load_graph
 from graph_data.generate import generate, write_dataset
 from server.app import create_app
+from server.executor import executor_class
 from server.settings import Settings
 from tests.server.conftest import LiveServer
 
@@ -61,6 +70,24 @@ def test_a_slow_query_is_stopped_at_the_deadline() -> None:
         graph.calls.clear()
         normal = client.post("/graphql", json={"query": "{ actors { totalCount } }"})
         assert normal.json() == {"data": {"actors": {"totalCount": 6}}}
+
+
+def test_a_mutation_is_never_stopped_halfway() -> None:
+    def slow(*_: Any) -> int:
+        time.sleep(0.2)
+        return 1
+
+    fields = {"slow": GraphQLField(GraphQLInt, resolve=slow)}
+    schema = GraphQLSchema(
+        GraphQLObjectType("Query", fields), GraphQLObjectType("Mutation", fields)
+    )
+    executor = executor_class(0.1, hide_suggestions=False)
+    query = execute(schema, parse("{ a: slow b: slow }"), executor_class=executor)
+    assert query.errors is not None
+    assert query.errors[0].message.startswith("Time limit exceeded")
+    # A write that began is let finish and reported, not applied and then timed out.
+    mutation = execute(schema, parse("mutation { a: slow b: slow }"), executor_class=executor)
+    assert (mutation.data, mutation.errors) == ({"a": 1, "b": 1}, None)
 
 
 def test_a_query_within_the_deadline_is_untouched() -> None:
