@@ -38,6 +38,7 @@ from graph_data.edits import (
 )
 from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.records import FIELDS_OF, Viewership
+from graph_data.store import StoreUnavailableError
 from schema.context import Info, graph_of
 from schema.errors import UserError as RequestError
 from schema.relay import TYPE_NAMES, Node, decode_id, encode_key, node_type_of, wrap
@@ -169,8 +170,16 @@ def _write(
             outcome["errors"] = rejected.errors
             return None
 
-    with model.lock.writing():
-        change, others = context.store_or_memory().write(model, make_change)
+    try:
+        with model.lock.writing():
+            change, others = context.store_or_memory().write(model, make_change)
+    except StoreUnavailableError as error:
+        if context.published is not None:
+            context.published(list(error.applied))
+        raise RequestError(
+            "the store of record is unavailable, so nothing was written; try again shortly",
+            code="STORE_UNAVAILABLE",
+        ) from None
     if context.published is not None:
         context.published([*others, *([change] if change else [])])
     errors = [UserError(field=["input", *e.field], message=e.message) for e in outcome["errors"]]

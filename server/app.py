@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 
 import strawberry
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from graph_data import ShowGraph, load_graph
+from graph_data.store import JournalStore, MemoryStore, Store
 from schema import build_schema
+from server.auth import load_tokens
 from server.bodylimit import BodySizeLimit
+from server.caching import PersistedQueries, ResponseCache, load_allow_list
 from server.cors import WebSocketOriginGuard, cors_middleware
 from server.executor import executor_class
 from server.explorer import explorer_routes
@@ -23,15 +31,25 @@ from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint
 from server.limits import QueryLimits, limit_rules
 from server.ratelimit import TokenBuckets, client_key, parse_networks
 from server.settings import Settings
+from server.writes import SubscriptionEndpoint, WriteSide
 
 
 def create_app(settings: Settings | None = None, graph: ShowGraph | None = None) -> Starlette:
-    """Build the app; loads the dataset named in ``settings`` unless a graph is given."""
+    """Build the app over the store the settings name (or over ``graph``, kept in memory)."""
     settings = settings or Settings()
-    graph = graph if graph is not None else load_graph(settings.dataset)
+    store = open_store(settings, graph)
+    graph = store.open()
+    writes = WriteSide(store, graph, load_tokens(settings.tokens, _path(settings.tokens_file)))
+    schema = served_schema(settings)
     endpoint = GraphQLEndpoint(
-        served_schema(settings),
+        schema,
         graph,
+        writes=writes,
+        cache=ResponseCache(settings.cache_bytes) if settings.cache_bytes else None,
+        persisted=PersistedQueries(
+            allow_list=load_allow_list(Path(settings.allow_list)) if settings.allow_list else None
+        ),
+        cache_control=settings.cache_control,
         buckets=(
             TokenBuckets(settings.rate_limit_burst, settings.rate_limit_per_second)
             if settings.rate_limit
@@ -43,13 +61,30 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def readyz(request: Request) -> Response:
+        """Ready: the graph is loaded and the store of record answered when last asked."""
+        ready = writes.available
+        body = {"status": "ready" if ready else "store unavailable", "graphVersion": graph.version}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        following = asyncio.create_task(writes.follow())
+        try:
+            yield
+        finally:
+            following.cancel()
+            await run_in_threadpool(writes.close)
+
     async def home(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            WebSocketRoute("/graphql", SubscriptionEndpoint(schema, graph, writes)),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/", home),
             Mount(STATIC_PREFIX, StaticFiles(directory=graphiql_static_dir()), name="graphiql"),
             *explorer_routes(),
@@ -60,10 +95,30 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             *cors_middleware(settings.cors_origins),
             Middleware(WebSocketOriginGuard, allowed=settings.cors_origins),
         ],
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.graph = graph
     return app
+
+
+def open_store(settings: Settings, graph: ShowGraph | None = None) -> Store:
+    """The store of record the settings name: PostgreSQL, a data directory, or memory."""
+    if graph is not None:
+        return MemoryStore(graph)
+    if settings.store:
+        from graph_data.pgstore import PostgresStore
+
+        return PostgresStore(
+            settings.store, settings.dataset, snapshot_every=settings.snapshot_every
+        )
+    if settings.data_dir:
+        return JournalStore(Path(settings.data_dir), settings.dataset, settings.snapshot_every)
+    return MemoryStore(load_graph(settings.dataset))
+
+
+def _path(setting: str) -> Path | None:
+    return Path(setting) if setting else None
 
 
 def served_schema(settings: Settings) -> strawberry.Schema:

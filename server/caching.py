@@ -49,6 +49,7 @@ class CachedResponse:
     body: bytes
     status: int
     media_type: str
+    cost: int = 1  # what running it cost, charged again to a rate-limited client on a hit
 
 
 class ResponseCache:

@@ -42,6 +42,13 @@ SERVE_FLAGS: tuple[tuple[str, Any, str], ...] = (
     ("--rate-limit", bool, "rate-limit each client by query cost"),
     ("--rate-limit-burst", int, "query cost a client may spend at once"),
     ("--rate-limit-per-second", float, "query cost a client regains per second"),
+    ("--data-dir", str, "directory of the journal and snapshots (unset: writes kept in memory)"),
+    ("--store", str, "postgresql://... to keep changes in PostgreSQL instead"),
+    ("--tokens-file", str, "file of name=token lines: who may write"),
+    ("--snapshot-every", int, "changes between snapshots"),
+    ("--cache-bytes", int, "memory for cached responses, in bytes (0: no cache)"),
+    ("--cache-control", str, "Cache-Control header of GET answers"),
+    ("--allow-list", str, "JSON file of the only queries to run (persisted-query allow-list)"),
 )
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 
@@ -60,6 +67,8 @@ def _help(flag: str, text: str) -> str:
 
 
 def _shown(value: object) -> str:
+    if value == "":
+        return "unset"
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, tuple):
@@ -70,7 +79,12 @@ def _shown(value: object) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    args.rest = rest
+    if rest and not hasattr(args, "run"):
+        parser.parse_args(argv)  # reports the unknown arguments
+    if rest and args.run.__name__ != "run":
+        parser.parse_args(argv)  # only delegated subcommands take arguments of their own
     try:
         return int(args.run(args))
     except ValueError as error:  # a bad setting: say which, no traceback
@@ -109,7 +123,64 @@ def _parser() -> argparse.ArgumentParser:
         help=f"write to this file instead of stdout (the checked-in copy is {SDL_PATH.name})",
     )
     export.set_defaults(run=_export_schema)
+
+    for name, help_text, entry in (
+        ("generate", "write a synthetic dataset of any size", "graph_data.generate:main"),
+        (
+            "export",
+            "export the graph (graphml, gexf, json, dataset)",
+            "graph_data.exchange:export_main",
+        ),
+        (
+            "import",
+            "import a dataset or node-link JSON as one change",
+            "graph_data.exchange:import_main",
+        ),
+    ):
+        sub = commands.add_parser(name, help=help_text, add_help=False)
+        sub.set_defaults(run=_delegate(entry, name))
+
+    db = commands.add_parser("db", help="PostgreSQL store: init (migrations) or snapshot")
+    db.add_argument("action", choices=["init", "snapshot"])
+    db.add_argument("--store", help="postgresql://... (env SHOWGRAPH_STORE)")
+    db.add_argument("--dataset", type=Path, help="dataset for the first snapshot")
+    db.set_defaults(run=_db)
     return parser
+
+
+def _delegate(entry: str, name: str) -> Any:
+    """A subcommand whose arguments another module parses (its --help included)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        module, _, function = entry.partition(":")
+        main_function = getattr(importlib.import_module(module), function)
+        rest = list(args.rest)
+        if name in ("export", "import") and not {"-h", "--help"} & set(rest):
+            settings = Settings.from_env()  # the same data as `serve` unless told otherwise
+            if settings.data_dir and "--data-dir" not in rest:
+                rest += ["--data-dir", settings.data_dir]
+            if "--dataset" not in rest:
+                rest += ["--dataset", str(settings.dataset)]
+        return int(main_function(rest))
+
+    return run
+
+
+def _db(args: argparse.Namespace) -> int:
+    from graph_data import pgstore
+
+    settings = Settings.from_env().with_overrides(store=args.store, dataset=args.dataset)
+    if not settings.store:
+        raise ValueError("db needs --store postgresql://... (or SHOWGRAPH_STORE)")
+    if args.action == "init":
+        applied = pgstore.db_init(settings.store)
+        print(f"migrations applied: {applied or 'none, the database is up to date'}")
+    else:
+        version = pgstore.db_snapshot(settings.store, settings.dataset)
+        print(f"snapshot stored at version {version}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ as the spec asks for compatibility.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -25,12 +25,23 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph_data import ShowGraph
+from graph_data.store import MemoryStore
+from server.auth import Tokens
 from server.bodylimit import BodyTooLargeError
+from server.caching import (
+    CachedResponse,
+    PersistedQueries,
+    PersistedQueryError,
+    ResponseCache,
+    etag,
+    response_key,
+)
 from server.context import RequestContext
 from server.errors import format_error, masked_entry
 from server.executor import is_timeout
 from server.graphiql import graphiql_html
 from server.ratelimit import RequestBudget, TokenBuckets
+from server.writes import WriteSide, operation_type
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -82,7 +93,7 @@ class RequestError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLParams:
-    query: str
+    query: str | None  # None when a persisted query's hash stands for it
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
@@ -92,7 +103,11 @@ class GraphQLEndpoint:
     """The ``/graphql`` endpoint bound to a schema and a graph; route to ``handle``.
 
     With ``buckets``, every request is charged to its client (``client_key``)
-    and every response carries the client's rate-limit headers.
+    and every response carries the client's rate-limit headers. ``writes``
+    knows who may write (a mutation without a valid token is 401) and where
+    changes go; ``cache`` answers repeated queries without running them (GET
+    answers carry an ETag and ``cache_control``); ``persisted`` resolves
+    persisted-query hashes and enforces an allow-list.
     """
 
     def __init__(
@@ -101,14 +116,23 @@ class GraphQLEndpoint:
         graph: ShowGraph,
         buckets: TokenBuckets | None = None,
         client_key: Callable[[Request], str] | None = None,
+        writes: WriteSide | None = None,
+        cache: ResponseCache | None = None,
+        persisted: PersistedQueries | None = None,
+        cache_control: str = "no-cache",
     ) -> None:
         self.schema = schema
         self.graph = graph
         self.buckets = buckets
         self.client_key = client_key
+        self.writes = writes or WriteSide(MemoryStore(graph), graph, Tokens({}))
+        self.cache = cache
+        self.persisted = persisted or PersistedQueries()
+        self.cache_control = cache_control
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request) -> Response:
+        request.state.token_name = self.writes.writer(request)  # rate limits count per token
         budget = self._budget(request)
         try:
             response = await self._answer(request, budget)
@@ -145,7 +169,34 @@ class GraphQLEndpoint:
                     f"{request.method} is not supported; use GET or POST",
                     {"Allow": "GET, POST"},
                 )
-            result = await self._execute(params, request.method == "GET", budget)
+            params = self._resolve_persisted(params)
+            is_get = request.method == "GET"
+            operation = operation_type(params.query or "", params.operation_name)
+            writer = request.state.token_name
+            if operation is OperationType.MUTATION and not is_get and writer is None:
+                raise RequestError(
+                    401,
+                    "mutations need a valid bearer token (Authorization: Bearer <token>)",
+                    {"WWW-Authenticate": "Bearer"},
+                    extensions={"code": "UNAUTHENTICATED"},
+                )
+            key = None
+            if self.cache is not None and operation is OperationType.QUERY:
+                scope = f"{writer or 'public'}|{media_type}"
+                key = response_key(
+                    params.query or "",
+                    params.operation_name,
+                    params.variables,
+                    scope,
+                    self.graph.version,
+                )
+                cached = self.cache.get(key)
+                if cached is not None:
+                    refusal = budget.charge(cached.cost) if budget is not None else None
+                    if refusal is not None:
+                        raise RequestError(429, refusal.message, extensions=refusal.extensions)
+                    return self._cached_answer(request, key, cached)
+            result, cost = await self._execute(params, is_get, budget, writer, operation)
         except RequestError as error:
             entry: dict[str, Any] = {"message": str(error)}
             if error.extensions:
@@ -156,29 +207,78 @@ class GraphQLEndpoint:
             status = 429
         else:
             status = _status(result, media_type)
-        return _json(_result_body(result), status, media_type)
+        body = orjson.dumps(_result_body(result))
+        answer = CachedResponse(body, status, media_type, cost)
+        if key is not None and self.cache is not None and not result.errors:
+            self.cache.put(key, answer)
+        if key is not None and request.method == "GET":
+            return self._cached_answer(request, key, answer)
+        return Response(body, status_code=answer.status, media_type=media_type)
+
+    def _cached_answer(self, request: Request, key: str, answer: CachedResponse) -> Response:
+        """An answer with its validators; 304 when a GET client already holds it."""
+        if request.method != "GET":
+            return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+        headers = {"ETag": etag(key), "Cache-Control": self.cache_control}
+        if request.headers.get("if-none-match") == headers["ETag"]:
+            return Response(status_code=304, headers=headers)
+        return Response(
+            answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
+        )
+
+    def _resolve_persisted(self, params: GraphQLParams) -> GraphQLParams:
+        """The document to run, from its text or its persisted-query hash."""
+        try:
+            query = self.persisted.resolve(params.query, params.extensions)
+        except PersistedQueryError as error:
+            status = {"PERSISTED_QUERY_NOT_FOUND": 200, "PERSISTED_QUERY_NOT_ALLOWED": 403}
+            raise RequestError(
+                status.get(error.code, 400), str(error), extensions={"code": error.code}
+            ) from None
+        if query is None:
+            raise RequestError(400, "the request has no `query`")
+        return replace(params, query=query)
 
     async def _execute(
-        self, params: GraphQLParams, is_get: bool, budget: RequestBudget | None
-    ) -> ExecutionResult:
+        self,
+        params: GraphQLParams,
+        is_get: bool,
+        budget: RequestBudget | None,
+        writer: str | None,
+        operation: OperationType | None,
+    ) -> tuple[ExecutionResult, int]:
+        """The result, and the query's cost as estimated before it ran."""
         # Subscriptions need a connection that stays open (a WebSocket), never plain HTTP.
         allowed = (
             (OperationType.QUERY,) if is_get else (OperationType.QUERY, OperationType.MUTATION)
         )
         context = RequestContext(
             graph=self.graph,
+            **self.writes.context_fields(writer),
             operation_name=params.operation_name,
             charge=budget.charge if budget is not None else None,
         )
+        # Readers share the graph; a mutation holds it alone, payload included.
+        lock = (
+            self.graph.lock.writing
+            if operation is OperationType.MUTATION
+            else (self.graph.lock.reading)
+        )
+
+        def run(*args: Any, **kwargs: Any) -> ExecutionResult:
+            with lock():
+                return self.schema.execute_sync(*args, **kwargs)
+
         try:
-            return await run_in_threadpool(
-                self.schema.execute_sync,
+            result = await run_in_threadpool(
+                run,
                 params.query,
                 variable_values=params.variables,
                 context_value=context,
                 operation_name=params.operation_name,
                 allowed_operation_types=allowed,
             )
+            return result, context.cost or 1
         except InvalidOperationTypeError as error:
             if error.operation_type is OperationType.SUBSCRIPTION:
                 raise RequestError(
@@ -195,7 +295,7 @@ class GraphQLEndpoint:
                 message = "The document has no operation to run."
             else:
                 message = f"Unknown operation named {params.operation_name!r}."
-            return ExecutionResult(data=None, errors=[GraphQLError(message)])
+            return ExecutionResult(data=None, errors=[GraphQLError(message)]), 1
 
 
 def _response_media_type(request: Request) -> str:
@@ -227,13 +327,14 @@ def _wants_graphiql(request: Request) -> bool:
 def _params_from_query_string(request: Request) -> GraphQLParams:
     args = request.query_params
     query = args.get("query")
-    if query is None:
+    extensions = _json_object(args.get("extensions"), "extensions")
+    if query is None and "persistedQuery" not in (extensions or {}):
         raise RequestError(400, "the request has no `query` parameter")
     return GraphQLParams(
         query=query,
         variables=_json_object(args.get("variables"), "variables"),
         operation_name=args.get("operationName") or None,
-        extensions=_json_object(args.get("extensions"), "extensions"),
+        extensions=extensions,
     )
 
 
@@ -256,7 +357,9 @@ async def _params_from_body(request: Request) -> GraphQLParams:
     if not isinstance(body, dict):
         raise RequestError(400, "the body must be a JSON object with a `query`")
     query = body.get("query")
-    if not isinstance(query, str):
+    extensions = _object_or_none(body.get("extensions"), "extensions")
+    persisted = query is None and "persistedQuery" in (extensions or {})
+    if not isinstance(query, str) and not persisted:
         raise RequestError(400, "`query` must be a string holding a GraphQL document")
     operation_name = body.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -265,7 +368,7 @@ async def _params_from_body(request: Request) -> GraphQLParams:
         query=query,
         variables=_object_or_none(body.get("variables"), "variables"),
         operation_name=operation_name,
-        extensions=_object_or_none(body.get("extensions"), "extensions"),
+        extensions=extensions,
     )
 
 
@@ -301,6 +404,8 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 def _status(result: ExecutionResult, media_type: str) -> int:
+    if any((e.extensions or {}).get("code") == "STORE_UNAVAILABLE" for e in result.errors or ()):
+        return 503  # a write could not be made durable; reads were never affected
     if media_type == GRAPHQL_RESPONSE and _is_request_error(result):
         return 400
     return 200

@@ -64,6 +64,18 @@ class Settings:
     rate_limit_burst: int = 100_000
     rate_limit_per_second: float = 1_000.0
 
+    # Writes (see README, "Writes"). An empty text means "not set".
+    data_dir: str = ""  # journal + snapshots here; unset: writes live only in memory
+    store: str = ""  # postgresql://...: PostgreSQL as the store of record instead
+    tokens: str = ""  # name=token,name=token: who may write
+    tokens_file: str = ""  # a file of name=token lines
+    snapshot_every: int = 1000
+
+    # Caching (see README, "Caching and persisted queries").
+    cache_bytes: int = 64 * MIB  # responses kept in memory; 0 turns the cache off
+    cache_control: str = "no-cache"  # on GET answers; clients revalidate with the ETag
+    allow_list: str = ""  # a JSON file of the only queries this server will run
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, *, profile: str | None = None
@@ -120,6 +132,10 @@ class Settings:
             raise ValueError(
                 f"rate_limit_per_second must be positive (got {self.rate_limit_per_second})"
             )
+        _at_least("snapshot_every", self.snapshot_every, 1)
+        _at_least("cache_bytes", self.cache_bytes, 0)
+        if self.store and not self.store.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"store must be a postgresql:// address (got {self.store!r})")
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)

@@ -1,0 +1,133 @@
+"""The write side of a server process: store, tokens, live updates, other workers.
+
+One ``WriteSide`` per process holds the store of record, the configured
+tokens and the change hub. It tells the endpoint who is writing, follows the
+journal so that changes made through other worker processes are applied here
+within a fraction of a second (and reach this process's subscribers), and
+snapshots on a clean shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import lru_cache
+from typing import Any
+
+import strawberry
+from graphql import GraphQLSyntaxError, OperationDefinitionNode, parse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.graphql import OperationType
+
+from graph_data.changes import Change
+from graph_data.model import ShowGraph
+from graph_data.store import Store, StoreUnavailableError
+from schema.context import Context
+from server.auth import Tokens
+from server.hub import ChangeHub
+
+logger = logging.getLogger("showgraph.writes")
+
+FOLLOW_INTERVAL = 0.2  # seconds between looks at the journal: well inside the 1 s promise
+
+
+class WriteSide:
+    """Store, tokens and hub of one process; see the module docstring."""
+
+    def __init__(self, store: Store, graph: ShowGraph, tokens: Tokens) -> None:
+        self.store = store
+        self.graph = graph
+        self.tokens = tokens
+        self.hub = ChangeHub()
+        self.available = True  # whether the store answered the last time we asked
+
+    def writer(self, request: Request) -> str | None:
+        """The name of the token the request carries, or None."""
+        return self.tokens.writer(request.headers.get("authorization"))
+
+    def context_fields(self, writer: str | None) -> dict[str, Any]:
+        """What a resolver Context needs to write and to listen."""
+        return {
+            "store": self.store,
+            "writer": writer,
+            "published": self.hub.publish,
+            "listen": self.hub.listen,
+        }
+
+    async def follow(self) -> None:
+        """Apply what other processes write, until cancelled (runs for the app's lifetime)."""
+        self.hub.bind(asyncio.get_running_loop())
+        while True:
+            await asyncio.sleep(FOLLOW_INTERVAL)
+            if not self.store.behind():
+                continue
+            try:
+                changes = await run_in_threadpool(self._catch_up)
+            except StoreUnavailableError as error:  # keep serving reads; it comes back
+                self.hub.publish(error.applied)
+                if self.available:
+                    logger.warning("store unavailable, serving reads from memory: %s", error)
+                self.available = False
+                continue
+            except Exception:  # keep serving what we have; the log says why
+                logger.exception("could not apply changes from the store")
+                continue
+            if not self.available:
+                logger.warning("store available again")
+            self.available = True
+            self.hub.publish(changes)
+
+    def _catch_up(self) -> list[Change]:
+        with self.graph.lock.writing():
+            return self.store.catch_up(self.graph)
+
+    def close(self) -> None:
+        """Clean shutdown: the store snapshots, so the next start-up is quick."""
+        with self.graph.lock.writing():
+            self.store.close(self.graph)
+
+
+@lru_cache(maxsize=1024)
+def operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    """Which kind of operation a request would run; None when the document does not say.
+
+    Known before execution, so that a mutation without a token is refused
+    with 401 before anything runs; anything unclear is left to execution,
+    which reports it properly.
+    """
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        return None
+    return OperationType(operations[0].operation.value)
+
+
+class SubscriptionEndpoint(GraphQL):
+    """graphql-transport-ws over WebSocket at /graphql, for subscriptions.
+
+    Anything else sent over the socket runs without a writer, so it can read
+    but never write.
+    """
+
+    def __init__(self, schema: strawberry.Schema, graph: ShowGraph, writes: WriteSide) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.graph = graph
+        self.writes = writes
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+        return Context(graph=self.graph, **self.writes.context_fields(writer=None))
