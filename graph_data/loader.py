@@ -38,6 +38,17 @@ from graph_data.records import (
 BUILTIN_DATASET = Path(__file__).parent / "datasets" / "heartstopper.yaml"
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML's safe loader, minus its date parsing: dates stay text, so a bad one
+    ("2024-13-12") is reported by the record's validation with its record and field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with a dataset file, located as precisely as we can."""
@@ -115,8 +126,7 @@ def _read(path: Path) -> Any:
     try:
         if path.suffix == ".json":
             return json.loads(text)
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=_Loader)  # a safe loader (see _Loader)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise _ReadError(f"invalid JSON at {where}: {error.msg}") from None

@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     )
     app.state.settings = settings
     app.state.graph = graph
+    app.state.endpoint = endpoint
     return app
 
 

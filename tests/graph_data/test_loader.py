@@ -197,3 +197,14 @@ def test_load_dataset_raises_with_every_problem(tmp_path: Path) -> None:
         load_dataset(write(tmp_path, data))
     assert len(caught.value.problems) == 2
     assert "unknown section" in str(caught.value)
+
+
+def test_an_impossible_date_is_a_problem_of_its_record(tmp_path: Path) -> None:
+    path = tmp_path / "show.yaml"
+    text = yaml.safe_dump(BASE, sort_keys=False).replace(
+        "status: RELEASED", "status: RELEASED\n  premiereDate: 2024-13-12"
+    )
+    path.write_text(text, encoding="utf-8")
+    problem = only(check_dataset(path)[1])
+    assert (problem.record, problem.field) == ("seasons[0] (id 'show-s1')", "premiereDate")
+    assert problem.message == "'2024-13-12' has month 13; months run from 01 to 12"
