@@ -72,15 +72,23 @@ def ensure_wrk() -> str | None:
     return shutil.which("wrk")
 
 
-def measure(url: str, body: bytes | None, load: Load, wrk: str | None) -> Measurement:
-    """One load run against ``url`` (POSTing ``body`` as JSON when given)."""
+def measure(
+    url: str,
+    body: bytes | None,
+    load: Load,
+    wrk: str | None,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> Measurement:
+    """One load run against ``url`` (POSTing ``body`` as JSON when given, with ``headers``)."""
     if wrk:
-        return _run_wrk(wrk, url, body, load)
-    return _run_pyload(url, body, load)
+        return _run_wrk(wrk, url, body, load, headers)
+    return _run_pyload(url, body, load, headers)
 
 
-def _run_wrk(wrk: str, url: str, body: bytes | None, load: Load) -> Measurement:
-    script = _DONE_LUA
+def _run_wrk(
+    wrk: str, url: str, body: bytes | None, load: Load, headers: tuple[tuple[str, str], ...]
+) -> Measurement:
+    script = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers) + _DONE_LUA
     if body is not None:
         text = body.decode()
         if "]==]" in text:
@@ -111,7 +119,9 @@ def _run_wrk(wrk: str, url: str, body: bytes | None, load: Load) -> Measurement:
     return _parse("wrk", done, command)
 
 
-def _run_pyload(url: str, body: bytes | None, load: Load) -> Measurement:
+def _run_pyload(
+    url: str, body: bytes | None, load: Load, headers: tuple[tuple[str, str], ...]
+) -> Measurement:
     with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as file:
         file.write(body or b"")
     try:
@@ -127,6 +137,8 @@ def _run_pyload(url: str, body: bytes | None, load: Load) -> Measurement:
         ]
         if body is not None:
             command += ["--body-file", file.name]
+        for name, value in headers:
+            command += ["--header", f"{name}: {value}"]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:
         os.unlink(file.name)

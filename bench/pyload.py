@@ -20,13 +20,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
-def build_request(url: str, body: bytes | None) -> bytes:
+def build_request(url: str, body: bytes | None, headers: list[str] | None = None) -> bytes:
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     method = "POST" if body is not None else "GET"
     lines = [f"{method} {path} HTTP/1.1", f"Host: {parts.netloc}", "Accept: application/json"]
+    lines += headers or []
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
@@ -61,9 +62,11 @@ async def connection(
         writer.close()
 
 
-async def run(url: str, body: bytes | None, connections: int, seconds: float) -> dict[str, int]:
+async def run(
+    url: str, body: bytes | None, connections: int, seconds: float, headers: list[str]
+) -> dict[str, int]:
     parts = urlsplit(url)
-    request = build_request(url, body)
+    request = build_request(url, body, headers)
     latencies: list[int] = []
     errors: list[int] = []
     started = time.perf_counter()
@@ -102,6 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--body-file", type=Path, help="POST this JSON body (else GET)")
+    parser.add_argument("--header", action="append", default=[], help="an extra 'Name: value'")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
@@ -114,7 +118,7 @@ def main() -> int:
     except ImportError:
         pass
     with asyncio.Runner(loop_factory=loop_factory) as runner:
-        result = runner.run(run(args.url, body, args.connections, args.seconds))
+        result = runner.run(run(args.url, body, args.connections, args.seconds, args.header))
     print(json.dumps(result))
     return 0
 

@@ -199,12 +199,18 @@ def answer(url: str, query: str) -> tuple[bytes, Any]:
 MIN_REQUESTS_PER_CONNECTION = 3
 
 
+NO_CACHE = (("Cache-Control", "no-cache"),)
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     name: str
     target: Process
     query: str
     load: Load
+    # Request headers; the uncached cases send "Cache-Control: no-cache" so the
+    # server runs every query instead of answering from its response cache.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def run_case(case: Case, wrk: str | None) -> Measurement:
@@ -220,7 +226,8 @@ def run_case(case: Case, wrk: str | None) -> Measurement:
     body = graphql_body(case.query)
     service = warm_up(url, body)
     needed = math.ceil(MIN_REQUESTS_PER_CONNECTION * case.load.connections * service)
-    result = measure(url, body, replace(case.load, seconds=max(case.load.seconds, needed)), wrk)
+    load = replace(case.load, seconds=max(case.load.seconds, needed))
+    result = measure(url, body, load, wrk, case.headers)
     settle(case.target.pid)  # requests wrk gave up on may still be running
     return result
 
@@ -370,9 +377,9 @@ def run(options: Options) -> dict[str, Any]:
                     raise AssertionError("the raw app must answer exactly the small query's bytes")
                 plan = [
                     Case("a_raw", raw, SMALL_QUERY, load),
-                    Case("b_small", server, SMALL_QUERY, load),
-                    Case("c_deep", server, deep_text, load),
-                    Case("c_deep_serial", server, deep_text, serial),
+                    Case("b_small", server, SMALL_QUERY, load, NO_CACHE),
+                    Case("c_deep", server, deep_text, load, NO_CACHE),
+                    Case("c_deep_serial", server, deep_text, serial, NO_CACHE),
                     Case("e_repeated", server, SMALL_QUERY, load),
                 ]
                 for case in plan:

@@ -9,6 +9,8 @@ as the spec asks for compatibility.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -40,12 +42,16 @@ from server.context import RequestContext
 from server.errors import format_error, masked_entry
 from server.executor import is_timeout
 from server.graphiql import graphiql_html
+from server.logs import operation_var
+from server.metrics import operation_label
 from server.ratelimit import RequestBudget, TokenBuckets
-from server.writes import WriteSide, operation_type
+from server.writes import WriteSide, operation_of
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 STATIC_PREFIX = "/static/graphiql"
+
+logger = logging.getLogger("showgraph.http")
 
 DEFAULT_QUERY = """\
 # Who plays whom, and in which episodes? Run it with Ctrl-Enter.
@@ -99,6 +105,18 @@ class GraphQLParams:
     extensions: dict[str, Any] | None
 
 
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one answered request was, for metrics and the access log."""
+
+    method: str
+    path: str
+    operation: str | None  # the operation's name, None when it has none (or never parsed)
+    status: int
+    duration: float  # seconds, from the request reaching the endpoint to its answer
+    error_codes: tuple[object, ...]  # extensions.code of each error answered (None: no code)
+
+
 class GraphQLEndpoint:
     """The ``/graphql`` endpoint bound to a schema and a graph; route to ``handle``.
 
@@ -107,7 +125,9 @@ class GraphQLEndpoint:
     knows who may write (a mutation without a valid token is 401) and where
     changes go; ``cache`` answers repeated queries without running them (GET
     answers carry an ETag and ``cache_control``); ``persisted`` resolves
-    persisted-query hashes and enforces an allow-list.
+    persisted-query hashes and enforces an allow-list. ``observer`` is told
+    about every answer (operation, status, time, error codes), so metrics and
+    access logs need not parse requests or responses again.
     """
 
     def __init__(
@@ -120,6 +140,7 @@ class GraphQLEndpoint:
         cache: ResponseCache | None = None,
         persisted: PersistedQueries | None = None,
         cache_control: str = "no-cache",
+        observer: Callable[[Observation], None] | None = None,
     ) -> None:
         self.schema = schema
         self.graph = graph
@@ -129,21 +150,45 @@ class GraphQLEndpoint:
         self.cache = cache
         self.persisted = persisted or PersistedQueries()
         self.cache_control = cache_control
+        self.observer = observer
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        request.state.graphql_operation = None  # _answer sets both once it knows them
+        request.state.graphql_error_codes = ()
         request.state.token_name = self.writes.writer(request)  # rate limits count per token
         budget = self._budget(request)
         try:
             response = await self._answer(request, budget)
         except BodyTooLargeError:
+            self._observe(request, 413, started)
             raise  # server.bodylimit answers it with 413
         except Exception as error:  # a fault of ours outside execution: masked, logged
             entry = masked_entry(error, f"handling {request.method} {request.url.path}")
+            request.state.graphql_error_codes = ("INTERNAL_SERVER_ERROR",)
             response = _json({"errors": [entry]}, 500, JSON)
         if budget is not None:
             response.headers.update(budget.decision.headers())
+        self._observe(request, response.status_code, started)
         return response
+
+    def _observe(self, request: Request, status: int, started: float) -> None:
+        """Tell the observer; its failure is logged, never the client's problem."""
+        if self.observer is None:
+            return
+        seen = Observation(
+            method=request.method,
+            path=request.url.path,
+            operation=request.state.graphql_operation,
+            status=status,
+            duration=time.perf_counter() - started,
+            error_codes=tuple(request.state.graphql_error_codes),
+        )
+        try:
+            self.observer(seen)
+        except Exception:
+            logger.exception("observing a request failed")
 
     def _budget(self, request: Request) -> RequestBudget | None:
         if self.buckets is None or self.client_key is None:
@@ -171,7 +216,9 @@ class GraphQLEndpoint:
                 )
             params = self._resolve_persisted(params)
             is_get = request.method == "GET"
-            operation = operation_type(params.query or "", params.operation_name)
+            operation, name = operation_of(params.query or "", params.operation_name)
+            request.state.graphql_operation = name
+            operation_var.set(operation_label(name))  # for every log record from here on
             writer = request.state.token_name
             if operation is OperationType.MUTATION and not is_get and writer is None:
                 raise RequestError(
@@ -190,7 +237,7 @@ class GraphQLEndpoint:
                     scope,
                     self.graph.version,
                 )
-                cached = self.cache.get(key)
+                cached = None if _fresh_wanted(request) else self.cache.get(key)
                 if cached is not None:
                     refusal = budget.charge(cached.cost) if budget is not None else None
                     if refusal is not None:
@@ -201,13 +248,18 @@ class GraphQLEndpoint:
             entry: dict[str, Any] = {"message": str(error)}
             if error.extensions:
                 entry["extensions"] = error.extensions
+            request.state.graphql_error_codes = ((error.extensions or {}).get("code"),)
             media = JSON if error.status in (406, 429) else _response_media_type_or_json(request)
             return _json({"errors": [entry]}, error.status, media, error.headers)
         if budget is not None and budget.refusal is not None:
             status = 429
         else:
             status = _status(result, media_type)
-        body = orjson.dumps(_result_body(result))
+        answer_body = _result_body(result)
+        request.state.graphql_error_codes = tuple(
+            (item.get("extensions") or {}).get("code") for item in answer_body.get("errors", ())
+        )
+        body = orjson.dumps(answer_body)
         answer = CachedResponse(body, status, media_type, cost)
         if key is not None and self.cache is not None and not result.errors:
             self.cache.put(key, answer)
@@ -401,6 +453,12 @@ def _is_request_error(result: ExecutionResult) -> bool:
         and all(isinstance(e, GraphQLError) and e.path is None for e in errors)
         and not any(is_timeout(e) for e in errors)
     )
+
+
+def _fresh_wanted(request: Request) -> bool:
+    """``Cache-Control: no-cache`` (or no-store) asks for an answer computed now."""
+    directives = request.headers.get("cache-control", "").lower()
+    return "no-cache" in directives or "no-store" in directives
 
 
 def _status(result: ExecutionResult, media_type: str) -> int:

@@ -93,3 +93,14 @@ def test_allow_list_mode_runs_only_registered_queries(tmp_path: Path) -> None:
         refused = client.post("/graphql", json={"query": "{ shows { totalCount } }"})
         assert refused.status_code == 403
         assert refused.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_ALLOWED"
+
+
+def test_a_client_can_ask_for_a_fresh_answer() -> None:
+    with app() as client:
+        client.post("/graphql", json={"query": QUERY})
+        fresh = client.post(
+            "/graphql", json={"query": QUERY}, headers={"cache-control": "no-cache"}
+        )
+        assert fresh.json()["data"]["actors"]["totalCount"] == 6
+        cache = client.app.state.endpoint.cache  # type: ignore[attr-defined]
+        assert cache.hits == 0
