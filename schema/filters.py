@@ -145,6 +145,13 @@ def _compose(where: _Where, graph: ShowGraph) -> Predicate:
     return lambda item: all(check(item) for check in checks)
 
 
+class Composable:
+    """What every ``XWhere`` shares: turning itself, AND/OR/NOT included, into one predicate."""
+
+    def predicate(self, graph: ShowGraph) -> Predicate:
+        return _compose(self, graph)  # type: ignore[arg-type]
+
+
 def _some(related: Callable[[Any], Sequence[Any]], predicate: Predicate) -> Predicate:
     """True when some related item satisfies ``predicate``."""
     return lambda item: any(predicate(other) for other in related(item))
@@ -177,7 +184,7 @@ def keep(items: Sequence[Any], where: Any | None, graph: ShowGraph) -> Sequence[
 
 
 @strawberry.input(description="Conditions on shows; fields combine with AND.")
-class ShowWhere:
+class ShowWhere(Composable):
     id: IDFilter | None = strawberry.field(default=None, description="The show's id.")
     name: NameFilter | None = strawberry.field(default=None, description="The show's name.")
     network: NameFilter | None = strawberry.field(default=None, description="Its network.")
@@ -200,9 +207,6 @@ class ShowWhere:
     not_: ShowWhere | None = strawberry.field(
         default=None, name="NOT", description="Does not match."
     )
-
-    def predicate(self, graph: ShowGraph) -> Predicate:
-        return _compose(self, graph)
 
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
@@ -228,7 +232,7 @@ class ShowWhere:
 
 
 @strawberry.input(description="Conditions on seasons; fields combine with AND.")
-class SeasonWhere:
+class SeasonWhere(Composable):
     id: IDFilter | None = strawberry.field(default=None, description="The season's id.")
     number: IntFilter | None = strawberry.field(default=None, description="Season number.")
     status: SeasonStatusFilter | None = strawberry.field(default=None, description="Its status.")
@@ -243,9 +247,6 @@ class SeasonWhere:
     not_: SeasonWhere | None = strawberry.field(
         default=None, name="NOT", description="Does not match."
     )
-
-    def predicate(self, graph: ShowGraph) -> Predicate:
-        return _compose(self, graph)
 
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
@@ -262,7 +263,7 @@ class SeasonWhere:
 
 
 @strawberry.input(description="Conditions on episodes; fields combine with AND.")
-class EpisodeWhere:
+class EpisodeWhere(Composable):
     id: IDFilter | None = strawberry.field(default=None, description="The episode's id.")
     title: NameFilter | None = strawberry.field(default=None, description="Its title.")
     number: IntFilter | None = strawberry.field(default=None, description="Number in its season.")
@@ -280,9 +281,6 @@ class EpisodeWhere:
     not_: EpisodeWhere | None = strawberry.field(
         default=None, name="NOT", description="Does not match."
     )
-
-    def predicate(self, graph: ShowGraph) -> Predicate:
-        return _compose(self, graph)
 
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
@@ -302,7 +300,7 @@ class EpisodeWhere:
 
 
 @strawberry.input(description="Conditions on characters; fields combine with AND.")
-class CharacterWhere:
+class CharacterWhere(Composable):
     id: IDFilter | None = strawberry.field(default=None, description="The character's id.")
     name: NameFilter | None = strawberry.field(
         default=None, description="Any of the character's names: name, full name or alias."
@@ -333,9 +331,6 @@ class CharacterWhere:
     not_: CharacterWhere | None = strawberry.field(
         default=None, name="NOT", description="Does not match."
     )
-
-    def predicate(self, graph: ShowGraph) -> Predicate:
-        return _compose(self, graph)
 
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
@@ -370,7 +365,7 @@ class CharacterWhere:
 
 
 @strawberry.input(description="Conditions on actors; fields combine with AND.")
-class ActorWhere:
+class ActorWhere(Composable):
     id: IDFilter | None = strawberry.field(default=None, description="The actor's id.")
     name: NameFilter | None = strawberry.field(default=None, description="The actor's name.")
     characters: CharacterWhere | None = strawberry.field(
@@ -391,9 +386,6 @@ class ActorWhere:
     not_: ActorWhere | None = strawberry.field(
         default=None, name="NOT", description="Does not match."
     )
-
-    def predicate(self, graph: ShowGraph) -> Predicate:
-        return _compose(self, graph)
 
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
@@ -419,7 +411,7 @@ class ActorWhere:
 
 
 @strawberry.input(description="Conditions on portrayals (cast entries); fields combine with AND.")
-class PortrayalWhere:
+class PortrayalWhere(Composable):
     role: CastRoleFilter | None = strawberry.field(default=None, description="The billing.")
     actor: ActorWhere | None = strawberry.field(default=None, description="The actor matches.")
     character: CharacterWhere | None = strawberry.field(
@@ -438,9 +430,6 @@ class PortrayalWhere:
         default=None, name="NOT", description="Does not match."
     )
 
-    def predicate(self, graph: ShowGraph) -> Predicate:
-        return _compose(self, graph)
-
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks: list[Predicate] = []
         if self.role:
@@ -457,7 +446,7 @@ class PortrayalWhere:
 
 
 @strawberry.input(description="Conditions on sources; fields combine with AND.")
-class SourceWhere:
+class SourceWhere(Composable):
     kind: SourceKindFilter | None = strawberry.field(default=None, description="Kind of source.")
     title: NameFilter | None = strawberry.field(default=None, description="Its title.")
     and_: list[SourceWhere] | None = strawberry.field(
@@ -469,9 +458,6 @@ class SourceWhere:
     not_: SourceWhere | None = strawberry.field(
         default=None, name="NOT", description="Does not match."
     )
-
-    def predicate(self, graph: ShowGraph) -> Predicate:
-        return _compose(self, graph)
 
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks: list[Predicate] = []
