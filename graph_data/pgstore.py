@@ -342,6 +342,16 @@ class PostgresStore:
             return False  # nothing to fetch from while the database is away
         return listener.resync or listener.notified > self._seen
 
+    def reachable(self) -> bool:
+        """Cheap, lock-free: whether the listener holds a connection to the database.
+
+        False from the moment the listener loses the database until it listens
+        again; the server's readiness follows it (``behind()`` stays False
+        meanwhile, so no catch-up would ever report the outage).
+        """
+        listener = self._listener
+        return listener is not None and listener.connected
+
     def catch_up(self, model: ShowGraph) -> list[Change]:
         """Apply the changes committed after the graph's version (caller holds the write lock)."""
         listener = self._require_open()

@@ -63,6 +63,14 @@ class WriteSide:
         self.hub.bind(asyncio.get_running_loop())
         while True:
             await asyncio.sleep(FOLLOW_INTERVAL)
+            # A store that knows whether its database answers (PostgreSQL) says so
+            # here: while it is away nothing is "behind", so no catch-up would fail.
+            reachable = getattr(self.store, "reachable", None)
+            if reachable is not None and not reachable():
+                if self.available:
+                    logger.warning("store unreachable, serving reads from memory")
+                self.available = False
+                continue
             if not self.store.behind():
                 continue
             try:

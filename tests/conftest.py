@@ -11,6 +11,9 @@ from starlette.testclient import TestClient
 from graph_data import ShowGraph, load_graph
 from server.app import create_app
 
+# A throwaway PostgreSQL cluster (fixtures ``postgres``, ``pg_dsn``) for every test directory.
+pytest_plugins = ["tests.postgres"]
+
 
 @pytest.fixture(scope="session")
 def graph() -> ShowGraph:

@@ -7,9 +7,9 @@ collide. ``pg_dsn`` gives each test a fresh, empty database in it.
 
 PostgreSQL refuses to run as root, so under root the cluster belongs to the
 ``postgres`` OS user (which Debian's package creates) and its commands run
-through ``runuser``; as anyone else they run as that user. Later server tests
-can use the same fixtures: ``from tests.graph_data.conftest import ...`` or
-list this module in their own ``conftest.py``'s ``pytest_plugins``.
+through ``runuser``; as anyone else they run as that user. The root
+``tests/conftest.py`` lists this module in ``pytest_plugins``, so every test
+directory shares the one cluster.
 
 Without PostgreSQL the tests that need it are skipped with a reason, except
 under CI (``CI=true``), where a missing server is a failure: ``scripts/test.sh``

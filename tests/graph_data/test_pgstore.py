@@ -1,4 +1,4 @@
-"""The PostgreSQL store, against a real server (tests/graph_data/conftest.py starts one).
+"""The PostgreSQL store, against a real server (tests/postgres.py starts one).
 
 No mocks: two stores on one database stand for two replicas, and the outage
 test really stops and restarts the server. Waits poll with generous timeouts;
@@ -32,7 +32,7 @@ from graph_data.pgstore import (
     migrate,
 )
 from graph_data.store import StoreError, StoreUnavailableError
-from tests.graph_data.conftest import PostgresCluster
+from tests.postgres import PostgresCluster
 
 WAIT = 10.0  # seconds: far beyond what any of these should take
 
