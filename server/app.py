@@ -27,8 +27,10 @@ from server.cors import WebSocketOriginGuard, cors_middleware
 from server.executor import executor_class
 from server.explorer import explorer_routes
 from server.graphiql import graphiql_static_dir
-from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint
+from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint, Observation
 from server.limits import QueryLimits, limit_rules
+from server.logs import RequestIdMiddleware, access_log
+from server.metrics import Metrics, operation_label
 from server.ratelimit import TokenBuckets, client_key, parse_networks
 from server.settings import Settings
 from server.writes import SubscriptionEndpoint, WriteSide
@@ -41,11 +43,25 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     graph = store.open()
     writes = WriteSide(store, graph, load_tokens(settings.tokens, _path(settings.tokens_file)))
     schema = served_schema(settings)
+    cache = ResponseCache(settings.cache_bytes) if settings.cache_bytes else None
+    metrics = Metrics(graph, cache)
+
+    def observe(seen: Observation) -> None:
+        """Every GraphQL answer: counted in the metrics, one line in the access log."""
+        metrics.observe(seen.operation, seen.status, seen.duration, seen.error_codes)
+        access_log(
+            method=seen.method,
+            path=seen.path,
+            status=seen.status,
+            duration=seen.duration,
+            operation=operation_label(seen.operation),
+        )
+
     endpoint = GraphQLEndpoint(
         schema,
         graph,
         writes=writes,
-        cache=ResponseCache(settings.cache_bytes) if settings.cache_bytes else None,
+        cache=cache,
         persisted=PersistedQueries(
             allow_list=load_allow_list(Path(settings.allow_list)) if settings.allow_list else None
         ),
@@ -56,6 +72,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             else None
         ),
         client_key=partial(client_key, trusted_proxies=parse_networks(settings.trusted_proxies)),
+        observer=observe,
     )
 
     async def healthz(request: Request) -> Response:
@@ -85,12 +102,15 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, graph, writes)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint),
             Route("/", home),
             Mount(STATIC_PREFIX, StaticFiles(directory=graphiql_static_dir()), name="graphiql"),
             *explorer_routes(),
         ],
         middleware=[
-            # Outermost first: refuse big bodies before anything reads them.
+            # Outermost first: an id for every request, 413s and CORS refusals included.
+            Middleware(RequestIdMiddleware),
+            # Then refuse big bodies before anything reads them.
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             *cors_middleware(settings.cors_origins),
             Middleware(WebSocketOriginGuard, allowed=settings.cors_origins),
@@ -100,6 +120,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     app.state.settings = settings
     app.state.graph = graph
     app.state.endpoint = endpoint
+    app.state.metrics = metrics
     return app
 
 

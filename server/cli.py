@@ -12,6 +12,7 @@ from typing import Any
 from graph_data import check_dataset
 from schema import build_schema
 from schema.build import SDL_PATH, export_sdl
+from server.logs import log_config
 from server.settings import PROFILES, Settings
 
 
@@ -205,6 +206,10 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        # Every log line JSON, uvicorn's own included; the app writes the access
+        # lines (with request id and operation), so uvicorn's are off.
+        log_config=log_config(settings.log_level),
+        access_log=False,
         # X-Forwarded-For is believed only from SHOWGRAPH_TRUSTED_PROXIES, by the
         # app itself (server.ratelimit), never by uvicorn's default of 127.0.0.1.
         proxy_headers=False,

@@ -99,7 +99,6 @@ class WriteSide:
             self.store.close(self.graph)
 
 
-@lru_cache(maxsize=1024)
 def operation_type(query: str, operation_name: str | None) -> OperationType | None:
     """Which kind of operation a request would run; None when the document does not say.
 
@@ -107,16 +106,28 @@ def operation_type(query: str, operation_name: str | None) -> OperationType | No
     with 401 before anything runs; anything unclear is left to execution,
     which reports it properly.
     """
+    return operation_of(query, operation_name)[0]
+
+
+@lru_cache(maxsize=1024)  # a repeated query is not parsed again (execution's parse is cached)
+def operation_of(query: str, operation_name: str | None) -> tuple[OperationType | None, str | None]:
+    """``operation_type`` and the operation's name, from the one parse of the document.
+
+    The name is ``operation_name`` when given, else the name in the document
+    (``query Foo { ... }``), so metrics and logs name operations that clients
+    did not repeat in ``operationName``.
+    """
     try:
         document = parse(query)
     except GraphQLSyntaxError:
-        return None
+        return None, operation_name
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
         operations = [o for o in operations if o.name and o.name.value == operation_name]
     if len(operations) != 1:
-        return None
-    return OperationType(operations[0].operation.value)
+        return None, operation_name
+    only = operations[0]
+    return OperationType(only.operation.value), only.name.value if only.name else None
 
 
 class SubscriptionEndpoint(GraphQL):

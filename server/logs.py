@@ -1,0 +1,168 @@
+"""Structured logs: one JSON object per line, each tied to the request that caused it.
+
+Log collectors (Loki, CloudWatch, journald with a JSON parser...) index
+fields, not prose, so every record is a JSON object with ``time``, ``level``,
+``logger``, ``message``, the ``request_id`` and GraphQL ``operation`` of the
+request being served (from context variables, so code deep in a resolver need
+not pass them along) and the stack trace when there is one.
+
+``RequestIdMiddleware`` gives every request an id: the caller's
+``X-Request-ID`` when it is a sane one (a proxy or client can then follow a
+request through several services), else a new one. The id is sent back in
+``X-Request-ID``, so a client reporting a problem can quote it.
+
+``access_log`` writes one line per GraphQL request. It is built from an
+explicit list of fields, never from headers, so the ``Authorization`` header
+and its token cannot reach the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+# The request being served, for every log record made while serving it.
+request_id_var: ContextVar[str | None] = ContextVar("showgraph_request_id", default=None)
+operation_var: ContextVar[str | None] = ContextVar("showgraph_operation", default=None)
+
+access_logger = logging.getLogger("showgraph.access")
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_RECORD_ATTRIBUTES = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
+    | {"message", "asctime", "taskName", "color_message", "request_id", "operation"}
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line (tracebacks included, escaped)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            # Set on the record by a handler running elsewhere, else read here.
+            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+            "operation": getattr(record, "operation", None) or operation_var.get(),
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and key not in entry:
+                entry[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exc_type"] = record.exc_info[0].__name__
+            entry["exc_info"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        elif record.exc_text:
+            entry["exc_info"] = record.exc_text
+        if record.stack_info:
+            entry["stack_info"] = record.stack_info
+        return orjson.dumps(entry, default=str).decode()
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` dict: every logger, uvicorn's too, as JSON on stderr.
+
+    Given to uvicorn as ``log_config``, so each worker process applies it at
+    start-up, before the app is built; ``level`` is ``--log-level``.
+    """
+    upper = level.upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": upper},
+        "loggers": {
+            # uvicorn's own loggers come with handlers of their own: send them to the root.
+            "uvicorn": {"handlers": [], "level": upper, "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": upper, "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": upper, "propagate": True},
+        },
+    }
+
+
+def configure_logging(level: str) -> None:
+    """Apply ``log_config`` in this process (for running the app without the CLI)."""
+    import logging.config
+
+    logging.config.dictConfig(log_config(level))
+
+
+def valid_request_id(value: str | None) -> bool:
+    """An id safe to echo and log: at most 64 characters of ``[A-Za-z0-9._-]``."""
+    return value is not None and _VALID_REQUEST_ID.fullmatch(value) is not None
+
+
+class RequestIdMiddleware:
+    """Pure ASGI: an id for each request, in the context and in ``X-Request-ID``.
+
+    Not ``BaseHTTPMiddleware``: that runs the app in another task, where
+    context variables set here would not be seen, and it buffers streaming.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and valid_request_id(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        id_token = request_id_var.set(request_id)
+        operation_token = operation_var.set(None)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            operation_var.reset(operation_token)
+            request_id_var.reset(id_token)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def access_log(*, method: str, path: str, status: int, duration: float, operation: str) -> None:
+    """The one access line of a GraphQL request: these fields only, never headers."""
+    access_logger.info(
+        "%s %s %d",
+        method,
+        path,
+        status,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration * 1000, 3),
+            "operation": operation,
+        },
+    )
