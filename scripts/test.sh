@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything and run the whole test suite: ruff, mypy and pytest.
-# Needs Python 3.11+ and Node.js with npm (for the GraphQL-over-HTTP audit);
-# installs what the browser tests need (Debian's chromium) when it is missing
-# and the machine lets us.
+# Needs Python 3.11+; installs what else the tests need when it is missing and
+# the machine lets us: Debian's nodejs/npm (the GraphQL-over-HTTP audit and the
+# Node.js example), chromium (browser tests) and postgresql (store tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +14,10 @@ fi
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
 if ! command -v npm >/dev/null 2>&1; then
-    echo "test.sh: npm (Node.js) is needed for the client example and the HTTP audit" >&2
-    exit 1
+    echo "test.sh: installing Debian's nodejs and npm for the client example and the HTTP audit" >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
 fi
 # The Node.js client example (tests/examples): `ws`, pinned by
 # examples/javascript/package-lock.json, into its git-ignored node_modules.
