@@ -179,7 +179,7 @@ class GraphQLEndpoint:
             return
         seen = Observation(
             method=request.method,
-            path=request.url.path,
+            path=request.scope["path"],  # request.url would build a whole URL per request
             operation=request.state.graphql_operation,
             status=status,
             duration=time.perf_counter() - started,
