@@ -11,8 +11,8 @@ from graph_data.kinds import NodeKind
 from graph_data.model import Relationship as RelationshipLink
 from graph_data.records import CharacterFields
 from schema.context import Info, graph_of
-from schema.filters import EpisodeWhere, keep
-from schema.ordering import EpisodeOrder, sort
+from schema.filters import EpisodeWhere
+from schema.ordering import EpisodeOrder, select
 from schema.relay import Node, node_type, wrap, wrap_all
 from schema.seasons import Episode, Scene
 from schema.sources import NodeSources, Sourced
@@ -63,8 +63,8 @@ class Character(NodeSources, Node, Sourced):
         self, info: Info, where: EpisodeWhere | None = None, order_by: EpisodeOrder | None = None
     ) -> list[Episode]:
         graph = graph_of(info)
-        found = keep(graph.character_episodes(self.graph_node.key), where, graph)
-        return [Episode(graph_node=e) for e in sort(graph, found, order_by)]
+        found = select(graph, graph.character_episodes(self.graph_node.key), where, order_by)
+        return [Episode(graph_node=e) for e in found]
 
     @strawberry.field(description="How much the graph records about the character.")
     def counts(self, info: Info) -> CharacterCounts:

@@ -12,11 +12,13 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from graph_data import GraphNode
 from schema.errors import UserError
+from schema.relay import wrap
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -110,6 +112,13 @@ def connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
         nodes=nodes,
     )
+
+
+def node_connection(
+    nodes: Sequence[GraphNode[Any]], first: int | None, after: str | None
+) -> Connection[Any]:
+    """A connection of graph nodes, each wrapped in its GraphQL type, cursors by key."""
+    return connection(nodes, lambda node: node.key, wrap, first, after)
 
 
 def _cursor(offset: int, key: str) -> str:

@@ -17,6 +17,7 @@ import strawberry
 from graph_data import ShowGraph
 from graph_data.kinds import NodeKind
 from graph_data.model import Portrayal
+from schema.filters import keep
 
 T = TypeVar("T")
 Metric = Callable[[ShowGraph, Any], Any]
@@ -107,6 +108,17 @@ PORTRAYAL_METRICS: dict[str, Callable[[ShowGraph, Portrayal], Any]] = {
     "ACTOR": lambda g, p: g.sort_key(g.require(p.actor)),
     "EPISODE_COUNT": lambda g, p: len(p.episodes),
 }
+
+
+def select(
+    graph: ShowGraph,
+    items: Sequence[T],
+    where: Any | None,
+    order: Enum | None,
+    metrics: dict[str, Any] = METRICS,
+) -> Sequence[T]:
+    """What every listing does: keep the items ``where`` accepts, then sort them by ``order``."""
+    return sort(graph, keep(items, where, graph), order, metrics)
 
 
 def sort(

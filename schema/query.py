@@ -10,7 +10,7 @@ from graph_data.kinds import NodeKind, Relation
 from schema import search as finding
 from schema.actors import Actor, ActorConnection, ActorEdge, actor_connection
 from schema.characters import Character
-from schema.connections import Connection, connection
+from schema.connections import Connection, node_connection
 from schema.context import Info, graph_of
 from schema.errors import UserError
 from schema.filters import (
@@ -20,10 +20,16 @@ from schema.filters import (
     SeasonWhere,
     ShowWhere,
     SourceWhere,
-    keep,
 )
-from schema.ordering import ActorOrder, CharacterOrder, EpisodeOrder, SeasonOrder, ShowOrder, sort
-from schema.relay import Node, resolve_id, wrap
+from schema.ordering import (
+    ActorOrder,
+    CharacterOrder,
+    EpisodeOrder,
+    SeasonOrder,
+    ShowOrder,
+    select,
+)
+from schema.relay import Node, resolve_id
 from schema.search import Neighborhood, PathStep, SearchHit
 from schema.seasons import Episode, Season
 from schema.shows import Show
@@ -68,8 +74,8 @@ class Query:
         order_by: ShowOrder | None = None,
     ) -> Connection[Show]:
         graph = graph_of(info)
-        nodes = sort(graph, keep(graph.nodes_of(NodeKind.SHOW), where, graph), order_by)
-        return connection(nodes, _key, wrap, first, after)
+        nodes = select(graph, graph.nodes_of(NodeKind.SHOW), where, order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Seasons of every show, by show and number.")
     def seasons(
@@ -81,8 +87,8 @@ class Query:
         order_by: SeasonOrder | None = None,
     ) -> Connection[Season]:
         graph = graph_of(info)
-        nodes = sort(graph, keep(graph.nodes_of(NodeKind.SEASON), where, graph), order_by)
-        return connection(nodes, _key, wrap, first, after)
+        nodes = select(graph, graph.nodes_of(NodeKind.SEASON), where, order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Episodes of every show, in broadcast order.")
     def episodes(
@@ -94,8 +100,8 @@ class Query:
         order_by: EpisodeOrder | None = None,
     ) -> Connection[Episode]:
         graph = graph_of(info)
-        nodes = sort(graph, keep(graph.nodes_of(NodeKind.EPISODE), where, graph), order_by)
-        return connection(nodes, _key, wrap, first, after)
+        nodes = select(graph, graph.nodes_of(NodeKind.EPISODE), where, order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Actors, by name unless `orderBy` says otherwise.")
     def actors(
@@ -107,7 +113,7 @@ class Query:
         order_by: ActorOrder | None = None,
     ) -> ActorConnection:
         graph = graph_of(info)
-        nodes = sort(graph, keep(graph.nodes_of(NodeKind.ACTOR), where, graph), order_by)
+        nodes = select(graph, graph.nodes_of(NodeKind.ACTOR), where, order_by)
         return actor_connection(
             nodes, _key, lambda c, n: ActorEdge(cursor=c, node=Actor(graph_node=n)), first, after
         )
@@ -124,8 +130,8 @@ class Query:
         order_by: CharacterOrder | None = None,
     ) -> Connection[Character]:
         graph = graph_of(info)
-        nodes = sort(graph, keep(graph.nodes_of(NodeKind.CHARACTER), where, graph), order_by)
-        return connection(nodes, _key, wrap, first, after)
+        nodes = select(graph, graph.nodes_of(NodeKind.CHARACTER), where, order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Every source cited by the graph, by title.")
     def sources(
@@ -136,8 +142,8 @@ class Query:
         where: SourceWhere | None = None,
     ) -> Connection[Source]:
         graph = graph_of(info)
-        nodes = keep(graph.nodes_of(NodeKind.SOURCE), where, graph)
-        return connection(nodes, _key, wrap, first, after)
+        nodes = select(graph, graph.nodes_of(NodeKind.SOURCE), where, None)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Typo-tolerant search over names, titles and aliases.")
     def search(

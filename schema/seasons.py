@@ -13,8 +13,8 @@ from graph_data.kinds import NodeKind, Relation, SceneKind, SeasonStatus
 from graph_data.records import EpisodeFields, SceneFields, SeasonFields
 from graph_data.records import Viewership as ViewershipRecord
 from schema.context import Info, graph_of
-from schema.filters import EpisodeWhere, keep
-from schema.ordering import EpisodeOrder, sort
+from schema.filters import EpisodeWhere
+from schema.ordering import EpisodeOrder, select
 from schema.relay import Node, node_type, wrap, wrap_all
 from schema.sources import NodeSources, Sourced
 
@@ -70,8 +70,8 @@ class Season(NodeSources, Node, Sourced):
         self, info: Info, where: EpisodeWhere | None = None, order_by: EpisodeOrder | None = None
     ) -> list[Episode]:
         graph = graph_of(info)
-        found = keep(graph.episodes(self.graph_node.key), where, graph)
-        return [Episode(graph_node=e) for e in sort(graph, found, order_by)]
+        found = select(graph, graph.episodes(self.graph_node.key), where, order_by)
+        return [Episode(graph_node=e) for e in found]
 
     @strawberry.field(description="Characters seen in the season's episodes, scenes or stills.")
     def characters(self, info: Info) -> list[CharacterRef]:

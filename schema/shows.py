@@ -8,10 +8,16 @@ import strawberry
 
 from graph_data.kinds import NodeKind, Relation
 from graph_data.records import CreatorFields, ShowFields, WorkFields
-from schema.connections import Connection, connection
+from schema.connections import Connection, node_connection
 from schema.context import Info, graph_of
-from schema.filters import CharacterWhere, EpisodeWhere, PortrayalWhere, keep
-from schema.ordering import PORTRAYAL_METRICS, CharacterOrder, EpisodeOrder, PortrayalOrder, sort
+from schema.filters import CharacterWhere, EpisodeWhere, PortrayalWhere
+from schema.ordering import (
+    PORTRAYAL_METRICS,
+    CharacterOrder,
+    EpisodeOrder,
+    PortrayalOrder,
+    select,
+)
 from schema.relay import Node, node_type, wrap, wrap_all
 from schema.sources import NodeSources, Sourced
 
@@ -75,8 +81,8 @@ class Show(NodeSources, Node, Sourced):
         order_by: EpisodeOrder | None = None,
     ) -> Connection[EpisodeRef]:
         graph = graph_of(info)
-        nodes = sort(graph, keep(graph.show_episodes(self.graph_node.key), where, graph), order_by)
-        return connection(nodes, lambda n: n.key, wrap, first, after)
+        nodes = select(graph, graph.show_episodes(self.graph_node.key), where, order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Characters of the series, by name.")
     def characters(
@@ -88,8 +94,8 @@ class Show(NodeSources, Node, Sourced):
         order_by: CharacterOrder | None = None,
     ) -> Connection[CharacterRef]:
         graph = graph_of(info)
-        found = keep(graph.show_characters(self.graph_node.key), where, graph)
-        return connection(sort(graph, found, order_by), lambda n: n.key, wrap, first, after)
+        nodes = select(graph, graph.show_characters(self.graph_node.key), where, order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Who plays whom: the portrayals of the series' characters.")
     def cast(
@@ -103,8 +109,10 @@ class Show(NodeSources, Node, Sourced):
         from schema.actors import portrayal_connection  # here: actors import shows
 
         graph = graph_of(info)
-        links = keep(graph.portrayals_in_show(self.graph_node.key), where, graph)
-        return portrayal_connection(sort(graph, links, order_by, PORTRAYAL_METRICS), first, after)
+        links = graph.portrayals_in_show(self.graph_node.key)
+        return portrayal_connection(
+            select(graph, links, where, order_by, PORTRAYAL_METRICS), first, after
+        )
 
     @strawberry.field(description="How much the graph records about the series.")
     def counts(self, info: Info) -> ShowCounts:
