@@ -13,6 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.server.browser import Chromium
 
 SHOWGRAPH = Path(sys.executable).with_name("showgraph")
 
@@ -78,3 +81,14 @@ def live_server() -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Chromium]:
+    """Headless Chromium for a module's browser tests (see tests/server/browser.py)."""
+    with sync_playwright() as playwright:
+        handle = Chromium(playwright)
+        try:
+            yield handle
+        finally:
+            handle.close()

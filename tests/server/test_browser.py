@@ -8,12 +8,11 @@ and recorded, so the page must work from the vendored assets alone (see
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from server.graphql_http import DEFAULT_QUERY
 from tests.server.browser import (
@@ -44,16 +43,6 @@ RESULT_READY_JS = """(selector) => {
     return false;
   }
 }"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Chromium]:
-    with sync_playwright() as playwright:
-        handle = Chromium(playwright)
-        try:
-            yield handle
-        finally:
-            handle.close()
 
 
 def editor_text(page: Page, selector: str) -> str:

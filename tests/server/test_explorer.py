@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from starlette.testclient import TestClient
 
 from server.explorer import CONTENT_SECURITY_POLICY, explorer_static_dir
@@ -134,16 +133,6 @@ NODE_POSITION_JS = """(label) => {
   const box = document.getElementById("cy").getBoundingClientRect();
   return { x: box.left + at.x, y: box.top + at.y };
 }"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Chromium]:
-    with sync_playwright() as playwright:
-        handle = Chromium(playwright)
-        try:
-            yield handle
-        finally:
-            handle.close()
 
 
 def open_explorer(page: Page, server: LiveServer) -> None:
