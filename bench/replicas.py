@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -52,6 +51,7 @@ from run import (  # bench/run.py: starting and stopping processes, the same way
     cpu_busy,
     free_port,
     graphql_body,
+    machine,
     server_command,
     settle,
     started,
@@ -206,12 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "git": _git_describe(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "cpu_busy_before_start": round(busy, 3),
-            "load_average_at_end": os.getloadavg(),
-        },
+        "machine": machine(busy),
         "store": "throwaway local cluster (Unix socket)" if not args.store else "--store",
         "query": SMALL_QUERY,
         "load_total": asdict(load),

@@ -396,12 +396,7 @@ def run(options: Options) -> dict[str, Any]:
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "git": _git_describe(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "cpu_busy_before_start": round(busy, 3),
-            "load_average_at_end": os.getloadavg(),
-        },
+        "machine": machine(busy),
         "load": asdict(load),
         "load_tool": cases["a_raw"].tool,
         "dataset": dataset_info,
@@ -419,6 +414,16 @@ def run(options: Options) -> dict[str, Any]:
         "ratios": {name: round(value, 3) for name, value in ratios.items()},
         "targets": {name: f"{op} {value}" for name, (op, value) in TARGETS.items()},
         "memory": memory,
+    }
+
+
+def machine(busy: float) -> dict[str, Any]:
+    """What a result file says about the machine it was measured on."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "cpu_busy_before_start": round(busy, 3),
+        "load_average_at_end": os.getloadavg(),
     }
 
 
