@@ -68,11 +68,9 @@ def path(
         raise UserError(f"`maxLength` must be between 1 and {MAX_PATH_LENGTH} (got {length})")
     graph = graph_of(info)
     ends = [decode_id(from_), decode_id(to)]
-    for argument, key in zip(("from", "to"), ends, strict=True):
+    for argument, global_id, key in zip(("from", "to"), (from_, to), ends, strict=True):
         if graph.node(key) is None:
-            raise UserError(
-                f"`{argument}`: no node has the id '{from_ if argument == 'from' else to}'"
-            )
+            raise UserError(f"`{argument}`: no node has the id '{global_id}'")
     steps = shortest_path(graph, ends[0], ends[1], max_length=length, relations=relations)
     if steps is None:
         return None
