@@ -8,15 +8,27 @@ never walks networkx itself, so the storage can change without touching them.
 
 Reads walk the adjacency (``G.succ`` / ``G.pred``) of one node at a time; no
 query copies the graph.
+
+Memory: a million-node graph has about five million edges, so what an edge
+costs decides what the graph costs. networkx keeps, per edge, an entry in
+both adjacency maps, a dict of keys (relations) and a dict of attributes.
+Most edges carry nothing but a sources tuple that thousands of others share,
+so equal attribute dicts, and equal one-relation key dicts, are one object
+(``SharedDict``). Shared dicts refuse in-place changes; ``add_edge`` and
+``remove_edge`` replace the dicts of the one pair they change (copy on
+write), so a change never leaks into another edge. The graph is changed only
+through this class's methods, never through networkx's ``add_edge``.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from types import MappingProxyType
+from typing import Any, Generic, NoReturn, TypeVar, cast
 
 import networkx as nx
 
@@ -24,6 +36,7 @@ from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.loader import Dataset
 from graph_data.locks import RWLock
 from graph_data.records import (
+    FIELDS_OF,
     ActorFields,
     CharacterFields,
     CreatorFields,
@@ -35,7 +48,6 @@ from graph_data.records import (
     Sourced,
     SourceFields,
     WorkFields,
-    fields_of,
 )
 
 F = TypeVar("F")
@@ -45,6 +57,33 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(NodeKind)}
 
 
 _PREFIXES = {kind: f"{kind.value.lower()}:" for kind in NodeKind}
+
+
+_NO_FIELD_SOURCES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
+class SharedDict(dict[Any, Any]):
+    """A dict that many edges hold at once, so it refuses to change in place.
+
+    Edge attributes and one-relation key dicts are shared between edges (see
+    the module docstring); changing one in place would change every edge that
+    holds it. ``ShowGraph.add_edge`` builds new ones instead. Copies
+    (``dict(d)``, ``d.copy()``) are plain dicts.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(
+            "edge attributes are shared between edges and cannot change in place; "
+            "use ShowGraph.add_edge or remove_edge"
+        )
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _refuse
+    __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
 
 
 def node_key(kind: NodeKind, local_id: str) -> str:
@@ -63,7 +102,8 @@ class GraphNode(Generic[F]):
     kind: NodeKind
     data: F
     sources: tuple[str, ...]
-    field_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Most nodes have no per-field sources: they share one empty, read-only mapping.
+    field_sources: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _NO_FIELD_SOURCES)
 
     @property
     def local_id(self) -> str:
@@ -131,32 +171,54 @@ class ShowGraph:
         # Answers derived from the graph (ordered neighbour lists, portrayals, ...),
         # kept until the next change; readers share them.
         self._memo: dict[tuple[Any, ...], Any] = {}
+        # Shared edge dicts by content: attributes, and one-relation key dicts.
+        self._attrs: dict[tuple[Any, ...], SharedDict] = {}
+        self._keydicts: dict[tuple[Any, ...], SharedDict] = {}
+        self._shared: set[int] = set()  # ids of the dicts in self._attrs
 
     # --- building ------------------------------------------------------------
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset) -> ShowGraph:
-        """Build the graph from validated records (see ``graph_data.loader``).
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Around building a whole graph: no collector while it runs, then freeze.
 
         The collector is paused while millions of long-lived objects are made
         (it would scan them again and again for nothing), and what was built
         is then frozen out of its way.
         """
-        model = cls()
         enabled = gc.isenabled()
         gc.disable()
         try:
-            _Builder(model).build(dataset)
+            yield
         finally:
             if enabled:
                 gc.enable()
             gc.freeze()
+            self._changed()
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> ShowGraph:
+        """Build the graph from validated records (see ``graph_data.loader``)."""
+        model = cls()
+        with model.bulk():
+            _Builder(model).build(dataset)
         return model
 
     def add_node(self, node: GraphNode[Any]) -> None:
         """Add a node, or replace the one with the same key (its edges stay)."""
-        self.graph.add_node(node.key, kind=node.kind, node=node)
+        self._put_node(node)
         self._changed()
+
+    def _put_node(self, node: GraphNode[Any]) -> None:
+        graph = self.graph
+        key = node.key
+        if key not in graph._succ:
+            graph._succ[key] = {}
+            graph._pred[key] = {}
+            graph._node[key] = {"kind": node.kind, "node": node}
+        else:  # as networkx does: the node's attribute dict is updated
+            graph._node[key].update(kind=node.kind, node=node)
+        nx._clear_cache(graph)
 
     def remove_node(self, key: str) -> None:
         """Remove a node and every edge touching it."""
@@ -167,14 +229,71 @@ class ShowGraph:
         self, u: str, v: str, relation: Relation, sources: Iterable[str], **props: Any
     ) -> None:
         """Add an edge, or replace the one with the same ends and relation."""
-        if relation in self.graph.succ.get(u, {}).get(v, ()):
-            self.graph.remove_edge(u, v, key=relation)
-        self.graph.add_edge(u, v, key=relation, sources=tuple(sources), **props)
+        self._put_edge(u, v, relation, self.edge_attrs(tuple(sources), props))
         self._changed()
 
+    def edge_attrs(self, sources: tuple[str, ...], props: Mapping[str, Any]) -> SharedDict:
+        """The attribute dict of an edge: one shared object per distinct content.
+
+        ``props`` whose values cannot be hashed (a portrayal's field sources)
+        give a dict of the edge's own, read-only all the same.
+        """
+        content = (sources, *props.items())
+        try:
+            found = self._attrs.get(content)
+        except TypeError:  # unhashable property values: not shared
+            return SharedDict(props, sources=sources)
+        if found is None:
+            found = self._attrs[content] = SharedDict(props, sources=sources)
+            self._shared.add(id(found))
+        return found
+
+    def _put_edge(self, u: str, v: str, relation: Relation, attrs: SharedDict) -> None:
+        """Set one edge in both adjacency maps; the pair's key dict is replaced, never changed.
+
+        Replacing an edge first removes it, so it moves to the end, as with
+        networkx's ``remove_edge`` then ``add_edge``.
+        """
+        graph = self.graph
+        succ, pred = graph._succ, graph._pred
+        for end in (u, v):
+            if end not in succ:  # as networkx does: a missing end becomes a bare node
+                succ[end] = {}
+                pred[end] = {}
+                graph._node[end] = {}
+        old = succ[u].get(v)
+        if old is not None and relation in old:
+            self._drop_edge(u, v, relation)
+            old = succ[u].get(v)
+        if old is None:
+            content = (relation, id(attrs))
+            keydict = self._keydicts.get(content)
+            if keydict is None:
+                keydict = SharedDict({relation: attrs})
+                if id(attrs) in self._shared:  # kept alive by self._attrs: its id stays its own
+                    self._keydicts[content] = keydict
+        else:
+            keydict = SharedDict(old)
+            dict.__setitem__(keydict, relation, attrs)
+        succ[u][v] = keydict
+        pred[v][u] = keydict
+        nx._clear_cache(graph)
+
     def remove_edge(self, u: str, v: str, relation: Relation) -> None:
-        self.graph.remove_edge(u, v, key=relation)
+        if relation not in self.graph._succ.get(u, {}).get(v, ()):
+            raise nx.NetworkXError(f"The edge {u}-{v} with key {relation} is not in the graph.")
+        self._drop_edge(u, v, relation)
+        nx._clear_cache(self.graph)
         self._changed()
+
+    def _drop_edge(self, u: str, v: str, relation: Relation) -> None:
+        succ, pred = self.graph._succ, self.graph._pred
+        rest = {key: attrs for key, attrs in succ[u][v].items() if key != relation}
+        if rest:
+            succ[u][v] = pred[v][u] = SharedDict(rest)
+        else:
+            del succ[u][v]
+            del pred[v][u]
 
     def _changed(self) -> None:
         """Forget what was derived from the old graph (orders depend on parents)."""
@@ -509,6 +628,21 @@ class ShowGraph:
         return episodes, scenes
 
 
+# Every node of a kind built from a record has all its fields set: one shared set
+# per kind instead of one per node (pydantic keeps it for ``exclude_unset``; the
+# facts are frozen, so nothing changes it).
+_ALL_FIELDS: dict[NodeKind, set[str]] = {
+    kind: set(model.model_fields) for kind, model in FIELDS_OF.items()
+}
+
+
+def lean_fields(kind: NodeKind, record: Any) -> Any:
+    """The facts of a validated record (as ``records.fields_of``), sharing the fields set."""
+    model = FIELDS_OF[kind]
+    fields = _ALL_FIELDS[kind]
+    return model.model_construct(fields, **{name: getattr(record, name) for name in fields})
+
+
 class _Builder:
     """Turns validated records into nodes and edges; links take their record's sources."""
 
@@ -524,7 +658,7 @@ class _Builder:
             for record in records:
                 self._links_of(kind, record)
         for link in dataset.links.get("portrayals", ()):
-            self.model.add_edge(
+            self._edge(
                 self._key(NodeKind.ACTOR, link.actor),
                 self._key(NodeKind.CHARACTER, link.character),
                 Relation.PORTRAYS,
@@ -535,10 +669,10 @@ class _Builder:
                 episodes=None
                 if link.episodes is None
                 else tuple(self._key(NodeKind.EPISODE, e) for e in link.episodes),
-                field_sources=self._field_sources(link),
+                field_sources=dict(self._field_sources(link)),  # plain JSON-like props
             )
         for link in dataset.links.get("relationships", ()):
-            self.model.add_edge(
+            self._edge(
                 self._key(NodeKind.CHARACTER, link.from_),
                 self._key(NodeKind.CHARACTER, link.to),
                 Relation.RELATED_TO,
@@ -546,41 +680,51 @@ class _Builder:
                 kind=link.kind,
             )
         for link in dataset.links.get("appearances", ()):
-            self.model.add_edge(
+            self._edge(
                 self._key(NodeKind.CHARACTER, link.character),
                 self._key(NodeKind.EPISODE, link.episode),
                 Relation.APPEARS_IN,
                 self._sources(link.sources),
             )
 
+    def _edge(
+        self, u: str, v: str, relation: Relation, sources: tuple[str, ...], **props: Any
+    ) -> None:
+        model = self.model
+        model._put_edge(u, v, relation, model.edge_attrs(sources, props))
+
     @staticmethod
     def _key(kind: NodeKind, local_id: str) -> str:
         return node_key(kind, local_id)
 
-    def _sources(self, ids: Iterable[str]) -> tuple[str, ...]:
+    def _sources(self, ids: tuple[str, ...]) -> tuple[str, ...]:
         """Source keys; equal tuples are shared (most records of a show cite the same few)."""
-        found = tuple(node_key(NodeKind.SOURCE, i) for i in ids)
-        return self._tuples.setdefault(found, found)
+        found = self._tuples.get(ids)
+        if found is None:
+            found = self._tuples[ids] = tuple(node_key(NodeKind.SOURCE, i) for i in ids)
+        return found
 
-    def _field_sources(self, record: Sourced) -> dict[str, tuple[str, ...]]:
+    def _field_sources(self, record: Sourced) -> Mapping[str, tuple[str, ...]]:
+        if not record.field_sources:
+            return _NO_FIELD_SOURCES
         return {name: self._sources(ids) for name, ids in record.field_sources.items()}
 
     def _node(self, kind: NodeKind, record: Any) -> None:
         sourced = isinstance(record, Sourced)
         key = node_key(kind, record.id)
-        self.model.add_node(
+        self.model._put_node(
             GraphNode(
                 key=key,
                 kind=kind,
-                data=fields_of(kind, record),
+                data=lean_fields(kind, record),
                 # A source cites itself; everything else cites its records' sources.
                 sources=self._sources(record.sources) if sourced else (key,),
-                field_sources=self._field_sources(record) if sourced else {},
+                field_sources=self._field_sources(record) if sourced else _NO_FIELD_SOURCES,
             )
         )
 
     def _link(self, record: Sourced, field_name: str, u: str, v: str, relation: Relation) -> None:
-        self.model.add_edge(u, v, relation, self._sources(record.sources_for(field_name)))
+        self._edge(u, v, relation, self._sources(record.sources_for(field_name)))
 
     def _links_of(self, kind: NodeKind, record: Any) -> None:
         """The edges a node record declares through its reference fields."""

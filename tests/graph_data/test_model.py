@@ -1,0 +1,126 @@
+"""The graph model's storage: shared edge dicts never let one edge's change reach another."""
+
+from __future__ import annotations
+
+import copy
+
+import networkx as nx
+import pytest
+
+from graph_data import load_graph
+from graph_data.kinds import NodeKind, Relation
+from graph_data.model import GraphNode, SharedDict, ShowGraph
+from graph_data.records import ActorFields, CharacterFields
+
+ARTICLE = ("source:article",)
+REFERENCE = ("source:reference",)
+
+
+def small() -> ShowGraph:
+    model = ShowGraph()
+    for key in ("actor:a", "actor:b"):
+        model.add_node(GraphNode(key, NodeKind.ACTOR, ActorFields(name=key), ARTICLE))
+    for key in ("character:x", "character:y"):
+        model.add_node(GraphNode(key, NodeKind.CHARACTER, CharacterFields(name=key), ARTICLE))
+    model.add_edge("character:x", "character:y", Relation.RELATED_TO, ARTICLE, kind="FRIEND")
+    model.add_edge("character:y", "character:x", Relation.RELATED_TO, ARTICLE, kind="FRIEND")
+    return model
+
+
+def test_equal_edges_share_one_attribute_dict() -> None:
+    model = small()
+    one = model.edge("character:x", "character:y", Relation.RELATED_TO)
+    other = model.edge("character:y", "character:x", Relation.RELATED_TO)
+    assert one == {"kind": "FRIEND", "sources": ARTICLE}
+    assert one is other
+    assert (
+        model.graph._succ["character:x"]["character:y"]
+        is model.graph._pred["character:y"]["character:x"]
+    )
+
+
+def test_replacing_an_edge_leaves_the_edges_it_shared_with_alone() -> None:
+    model = small()
+    model.add_edge("character:x", "character:y", Relation.RELATED_TO, REFERENCE, kind="RIVAL")
+    assert model.edge("character:x", "character:y", Relation.RELATED_TO) == {
+        "kind": "RIVAL",
+        "sources": REFERENCE,
+    }
+    assert model.edge("character:y", "character:x", Relation.RELATED_TO) == {
+        "kind": "FRIEND",
+        "sources": ARTICLE,
+    }
+
+
+def test_a_second_relation_on_a_pair_does_not_reach_pairs_sharing_its_key_dict() -> None:
+    model = small()
+    model.add_edge("character:x", "character:y", Relation.APPEARS_IN, ARTICLE)
+    assert set(model.graph.succ["character:x"]["character:y"]) == {
+        Relation.RELATED_TO,
+        Relation.APPEARS_IN,
+    }
+    assert set(model.graph.succ["character:y"]["character:x"]) == {Relation.RELATED_TO}
+    model.remove_edge("character:x", "character:y", Relation.RELATED_TO)
+    assert set(model.graph.succ["character:x"]["character:y"]) == {Relation.APPEARS_IN}
+    assert set(model.graph.pred["character:y"]["character:x"]) == {Relation.APPEARS_IN}
+    assert set(model.graph.succ["character:y"]["character:x"]) == {Relation.RELATED_TO}
+    model.remove_edge("character:x", "character:y", Relation.APPEARS_IN)
+    assert "character:y" not in model.graph.succ["character:x"]
+    assert "character:x" not in model.graph.pred["character:y"]
+    assert model.graph.number_of_edges() == 1
+
+
+def test_removing_a_missing_edge_is_an_error_as_in_networkx() -> None:
+    with pytest.raises(nx.NetworkXError):
+        small().remove_edge("actor:a", "character:x", Relation.PORTRAYS)
+
+
+def test_shared_dicts_refuse_changes_in_place() -> None:
+    model = small()
+    attrs = model.edge("character:x", "character:y", Relation.RELATED_TO)
+    assert isinstance(attrs, SharedDict)
+    with pytest.raises(TypeError, match="shared between edges"):
+        attrs["kind"] = "RIVAL"  # type: ignore[index]
+    with pytest.raises(TypeError, match="shared between edges"):
+        attrs.update(kind="RIVAL")  # type: ignore[attr-defined]
+    keydict = model.graph._succ["character:x"]["character:y"]
+    assert isinstance(keydict, SharedDict)
+    with pytest.raises(TypeError):
+        del keydict[Relation.RELATED_TO]
+    assert model.edge("character:y", "character:x", Relation.RELATED_TO) == {
+        "kind": "FRIEND",
+        "sources": ARTICLE,
+    }
+    copied = copy.deepcopy(attrs)
+    assert copied == attrs
+    assert copied is not attrs
+    assert dict(attrs) == attrs
+
+
+def test_an_edge_to_a_missing_node_adds_a_bare_node_as_networkx_does() -> None:
+    model = small()
+    model.add_edge("actor:a", "character:z", Relation.PORTRAYS, ARTICLE, role="MAIN")
+    assert "character:z" in model.graph
+    assert model.graph.nodes["character:z"] == {}
+
+
+def test_the_built_graph_has_every_edge_of_the_dataset_with_its_own_attributes() -> None:
+    model = load_graph()
+    edges = list(model.graph.edges(keys=True, data=True))
+    assert len(edges) == model.graph.number_of_edges() > 0
+    for u, v, relation, attrs in edges:
+        assert model.edge(u, v, relation) is attrs
+        assert attrs["sources"]
+        assert all(s.startswith("source:") for s in attrs["sources"])
+    portrayals = [attrs for _, _, r, attrs in edges if r == Relation.PORTRAYS]
+    assert portrayals
+    assert all(isinstance(p["field_sources"], dict) for p in portrayals)
+
+
+def test_nodes_without_field_sources_share_one_read_only_mapping() -> None:
+    model = load_graph()
+    bare = [n for n in model.nodes_of(NodeKind.SCENE) if not n.field_sources]
+    assert len(bare) > 1
+    assert all(n.field_sources is bare[0].field_sources for n in bare)
+    with pytest.raises(TypeError):
+        bare[0].field_sources["name"] = ARTICLE  # type: ignore[index]
