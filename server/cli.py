@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from graph_data import check_dataset
+from graph_data import DatasetError, Problem, check_dataset
 from schema import build_schema
 from schema.build import SDL_PATH, export_sdl
 from server.logs import log_config
@@ -185,23 +185,38 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Serve; the dataset is read and validated once, by whoever builds the graph.
+
+    With one worker (the default) the app, graph included, is built here and
+    handed to uvicorn, so a bad dataset is reported before the server starts
+    and a good one is not read twice (at a million nodes each reading costs
+    about half a minute). Several workers each build their own graph in their
+    own process; the dataset is checked here first, so that they are not
+    spawned only to fail, unless they will start from a snapshot instead.
+    """
+    import logging.config
+
     import uvicorn
 
     overrides = {_dest(flag): getattr(args, _dest(flag)) for flag, _, _ in SERVE_FLAGS}
     settings = Settings.from_env(profile=args.profile).with_overrides(**overrides)
-    _, problems = check_dataset(settings.dataset)
-    if problems:  # refuse to start, and say why, before any worker is spawned
-        print(
-            f"showgraph: cannot serve {settings.dataset}: {len(problems)} problem(s)",
-            file=sys.stderr,
-        )
-        for problem in problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
+    app: Any = "server.app:create_app_from_env"
+    if settings.workers == 1:
+        from server.app import create_app
+
+        logging.config.dictConfig(log_config(settings.log_level))
+        try:
+            app = create_app(settings)
+        except DatasetError as error:
+            return _refuse(settings.dataset, error.problems)
+    elif not _starts_from_snapshot(settings):
+        _, problems = check_dataset(settings.dataset)
+        if problems:
+            return _refuse(settings.dataset, problems)
     os.environ.update(settings.to_env())  # workers rebuild the same settings from these
     uvicorn.run(
-        "server.app:create_app_from_env",
-        factory=True,
+        app,
+        factory=isinstance(app, str),
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
@@ -215,6 +230,23 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _starts_from_snapshot(settings: Settings) -> bool:
+    """True when the workers will load a data directory's snapshot, not the dataset."""
+    return (
+        bool(settings.data_dir)
+        and not settings.store
+        and (Path(settings.data_dir) / "snapshot.json").exists()
+    )
+
+
+def _refuse(dataset: Path | str, problems: Sequence[Problem]) -> int:
+    """Refuse to start, and say why, without a traceback."""
+    print(f"showgraph: cannot serve {dataset}: {len(problems)} problem(s)", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return 1
 
 
 def _dest(flag: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import fields
 from pathlib import Path
@@ -144,3 +145,64 @@ def test_serve_in_the_production_profile() -> None:
         assert "the limit is 5" in deep.json()["errors"][0]["message"]
     finally:
         server.stop()
+
+
+class ServeSpy:
+    """Stands in for uvicorn.run and counts how often a dataset file is read."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import uvicorn
+
+        from graph_data import loader
+
+        self.reads: list[Path] = []
+        self.runs: list[tuple[object, dict[str, object]]] = []
+        read = loader._read
+
+        def counting_read(path: Path) -> object:
+            self.reads.append(path)
+            return read(path)
+
+        monkeypatch.setattr(loader, "_read", counting_read)
+        monkeypatch.setattr(uvicorn, "run", lambda app, **kw: self.runs.append((app, kw)))
+        # serve exports its settings to the environment for its workers: keep them in here
+        monkeypatch.setattr(os, "environ", dict(os.environ))
+        for name in ("SHOWGRAPH_DATASET", "SHOWGRAPH_DATA_DIR", "SHOWGRAPH_WORKERS"):
+            monkeypatch.delenv(name, raising=False)
+
+
+def test_serve_with_one_worker_reads_the_dataset_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.applications import Starlette
+
+    spy = ServeSpy(monkeypatch)
+    assert main(["serve", "--dataset", str(BUILTIN_DATASET), "--port", "0"]) == 0
+    assert spy.reads == [BUILTIN_DATASET]
+    [(app, options)] = spy.runs
+    assert isinstance(app, Starlette)
+    assert options["factory"] is False
+
+
+def test_serve_with_one_worker_refuses_an_invalid_dataset(
+    monkeypatch: pytest.MonkeyPatch, broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spy = ServeSpy(monkeypatch)
+    assert main(["serve", "--dataset", str(broken), "--port", "0"]) == 1
+    assert spy.runs == []
+    assert f"cannot serve {broken}: 3 problem(s)" in capsys.readouterr().err
+
+
+def test_serve_with_workers_checks_the_dataset_unless_they_start_from_a_snapshot(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from graph_data import load_graph
+    from graph_data.store import write_snapshot
+
+    spy = ServeSpy(monkeypatch)
+    flags = ["serve", "--workers", "2", "--dataset", str(BUILTIN_DATASET), "--port", "0"]
+    assert main([*flags, "--data-dir", str(tmp_path)]) == 0
+    assert spy.reads == [BUILTIN_DATASET]  # no snapshot yet: checked before spawning workers
+    assert spy.runs[-1][0] == "server.app:create_app_from_env"
+    write_snapshot(load_graph(), tmp_path / "snapshot.json")
+    spy.reads.clear()
+    assert main([*flags, "--data-dir", str(tmp_path)]) == 0
+    assert spy.reads == []  # the workers load the snapshot; the dataset is not read
