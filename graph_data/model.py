@@ -59,7 +59,7 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(NodeKind)}
 _PREFIXES = {kind: f"{kind.value.lower()}:" for kind in NodeKind}
 
 
-_NO_FIELD_SOURCES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+NO_FIELD_SOURCES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 class SharedDict(dict[Any, Any]):
@@ -103,7 +103,7 @@ class GraphNode(Generic[F]):
     data: F
     sources: tuple[str, ...]
     # Most nodes have no per-field sources: they share one empty, read-only mapping.
-    field_sources: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _NO_FIELD_SOURCES)
+    field_sources: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: NO_FIELD_SOURCES)
 
     @property
     def local_id(self) -> str:
@@ -248,6 +248,16 @@ class ShowGraph:
             self._shared.add(id(found))
         return found
 
+    def shared_keydict(self, relation: Relation, attrs: SharedDict) -> SharedDict:
+        """The key dict ``{relation: attrs}`` of a pair with one edge, shared when attrs are."""
+        content = (relation, id(attrs))
+        keydict = self._keydicts.get(content)
+        if keydict is None:
+            keydict = SharedDict({relation: attrs})
+            if id(attrs) in self._shared:  # kept alive by self._attrs: its id stays its own
+                self._keydicts[content] = keydict
+        return keydict
+
     def _put_edge(self, u: str, v: str, relation: Relation, attrs: SharedDict) -> None:
         """Set one edge in both adjacency maps; the pair's key dict is replaced, never changed.
 
@@ -266,12 +276,7 @@ class ShowGraph:
             self._drop_edge(u, v, relation)
             old = succ[u].get(v)
         if old is None:
-            content = (relation, id(attrs))
-            keydict = self._keydicts.get(content)
-            if keydict is None:
-                keydict = SharedDict({relation: attrs})
-                if id(attrs) in self._shared:  # kept alive by self._attrs: its id stays its own
-                    self._keydicts[content] = keydict
+            keydict = self.shared_keydict(relation, attrs)
         else:
             keydict = SharedDict(old)
             dict.__setitem__(keydict, relation, attrs)
@@ -643,6 +648,29 @@ def lean_fields(kind: NodeKind, record: Any) -> Any:
     return model.model_construct(fields, **{name: getattr(record, name) for name in fields})
 
 
+def lean_facts(kind: NodeKind, names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[Any]:
+    """Facts of many nodes from validated columns (one per field, in ``names`` order).
+
+    Built as ``model_construct`` builds them, without its per-call overhead,
+    and sharing the kind's fields set; the values must be validated already.
+    """
+    model = FIELDS_OF[kind]
+    if set(names) != set(model.model_fields):
+        raise ValueError(f"{kind.value} facts need the fields {sorted(model.model_fields)}")
+    fields = _ALL_FIELDS[kind]
+    new = model.__new__
+    setattr_ = object.__setattr__
+    built = []
+    for row in zip(*columns, strict=True):
+        facts = new(model)
+        setattr_(facts, "__dict__", dict(zip(names, row, strict=True)))
+        setattr_(facts, "__pydantic_fields_set__", fields)
+        setattr_(facts, "__pydantic_extra__", None)
+        setattr_(facts, "__pydantic_private__", None)
+        built.append(facts)
+    return built
+
+
 class _Builder:
     """Turns validated records into nodes and edges; links take their record's sources."""
 
@@ -706,7 +734,7 @@ class _Builder:
 
     def _field_sources(self, record: Sourced) -> Mapping[str, tuple[str, ...]]:
         if not record.field_sources:
-            return _NO_FIELD_SOURCES
+            return NO_FIELD_SOURCES
         return {name: self._sources(ids) for name, ids in record.field_sources.items()}
 
     def _node(self, kind: NodeKind, record: Any) -> None:
@@ -719,7 +747,7 @@ class _Builder:
                 data=lean_fields(kind, record),
                 # A source cites itself; everything else cites its records' sources.
                 sources=self._sources(record.sources) if sourced else (key,),
-                field_sources=self._field_sources(record) if sourced else _NO_FIELD_SOURCES,
+                field_sources=self._field_sources(record) if sourced else NO_FIELD_SOURCES,
             )
         )
 

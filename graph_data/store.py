@@ -21,32 +21,40 @@ because silently skipping it would lose an acknowledged write.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fcntl
 import logging
 import os
+import sys
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 import orjson
+from pydantic import TypeAdapter, ValidationError
 
 from graph_data.changes import (
     Change,
     PutEdge,
+    _props_in,
     apply,
     apply_op,
-    edges_to_json,
     node_from_json,
-    node_to_json,
 )
-from graph_data.kinds import Relation
+from graph_data.kinds import NodeKind, Relation
 from graph_data.loader import load_dataset
-from graph_data.model import ShowGraph
+from graph_data.model import NO_FIELD_SOURCES, GraphNode, ShowGraph, lean_facts
+from graph_data.records import FIELDS_OF
 
 logger = logging.getLogger("showgraph.store")
 
-SNAPSHOT_FORMAT = "showgraph-snapshot/1"
+SNAPSHOT_FORMAT = "showgraph-snapshot/2"
+SNAPSHOT_FORMAT_1 = "showgraph-snapshot/1"  # still read (see "snapshots" below)
 DEFAULT_SNAPSHOT_EVERY = 1000
 
 
@@ -250,31 +258,326 @@ class JournalStore:
 
 
 # --- snapshots ----------------------------------------------------------------------------
+#
+# A snapshot is one JSON document (orjson), laid out in columns so that a
+# million-node graph loads in seconds: no object per edge in the file, and
+# facts validated a column at a time rather than a record at a time.
+#
+#     format     "showgraph-snapshot/2"
+#     version    the graph version
+#     tuples     every distinct sources tuple: [["source:article"], ...]
+#     nodes      keys: [key, ...] in graph order; kinds: [kind index, ...];
+#                kind_names: ["SHOW", ...]; sources: [tuple index, ...];
+#                field_sources: [[node index, {field: tuple index}], ...] (sparse);
+#                facts: {KIND: {field: [value, ...]}}, one column per field of
+#                the kind's facts, its rows the kind's nodes in graph order
+#     edges      u, v: [node index, ...]; relation: [index into relations];
+#                attrs: [index into attr_rows]; relations: ["HAS_SEASON", ...];
+#                attr_rows: [{"sources": tuple index, "props": {...}}, ...]
+#
+# Version 1 (a list of node and edge objects, as in the journal) is still
+# read, so data directories written before keep working; the next snapshot
+# is written as version 2.
+
+_FACT_COLUMNS: dict[NodeKind, dict[str, TypeAdapter[list[Any]]]] = {
+    kind: {
+        name: TypeAdapter(cast(Any, list)[info.rebuild_annotation()])
+        for name, info in model.model_fields.items()
+    }
+    for kind, model in FIELDS_OF.items()
+}
 
 
 def snapshot_body(model: ShowGraph) -> dict[str, Any]:
     """The whole graph as plain JSON: what a snapshot holds, in a file or a database row."""
+    graph = model.graph
+    tuples: dict[tuple[str, ...], int] = {}
+
+    def tuple_index(value: tuple[str, ...]) -> int:
+        found = tuples.get(value)
+        if found is None:
+            found = tuples[value] = len(tuples)
+        return found
+
+    keys = list(graph._node)
+    index = {key: i for i, key in enumerate(keys)}
+    kind_names = [kind.value for kind in NodeKind]
+    kind_index = {kind: i for i, kind in enumerate(NodeKind)}
+    kinds: list[int] = []
+    sources: list[int] = []
+    field_sources: list[list[Any]] = []
+    by_kind: dict[NodeKind, list[Any]] = {kind: [] for kind in NodeKind}
+    for i, attrs in enumerate(graph._node.values()):
+        node = attrs["node"]
+        kinds.append(kind_index[node.kind])
+        sources.append(tuple_index(node.sources))
+        if node.field_sources:
+            named = {name: tuple_index(keys) for name, keys in node.field_sources.items()}
+            field_sources.append([i, named])
+        by_kind[node.kind].append(node.data.__dict__)
+    facts = {
+        kind.value: {
+            name: adapter.dump_python([row[name] for row in rows], mode="json", by_alias=True)
+            for name, adapter in _FACT_COLUMNS[kind].items()
+        }
+        for kind, rows in by_kind.items()
+        if rows
+    }
+
+    relations: dict[str, int] = {}
+    attr_rows: dict[int, tuple[int, Mapping[str, Any]]] = {}  # by id(): shared dicts once
+    us: list[int] = []
+    vs: list[int] = []
+    rels: list[int] = []
+    attr_ids: list[int] = []
+    for u, neighbours in graph._succ.items():
+        ui = index[u]
+        for v, keydict in neighbours.items():
+            vi = index[v]
+            for relation, attrs in keydict.items():
+                rel = relations.setdefault(str(relation), len(relations))
+                row = attr_rows.get(id(attrs))
+                if row is None:
+                    row = attr_rows[id(attrs)] = (len(attr_rows), attrs)
+                us.append(ui)
+                vs.append(vi)
+                rels.append(rel)
+                attr_ids.append(row[0])
+    rows = [
+        {"sources": tuple_index(attrs["sources"]), "props": _plain_props(attrs)}
+        for _, attrs in attr_rows.values()
+    ]
     return {
         "format": SNAPSHOT_FORMAT,
         "version": model.version,
-        "nodes": [node_to_json(model.require(key)) for key in model.graph.nodes],
-        "edges": list(edges_to_json(model)),
+        "tuples": [list(value) for value in tuples],
+        "nodes": {
+            "keys": keys,
+            "kinds": _pack(kinds),
+            "kind_names": kind_names,
+            "sources": _pack(sources),
+            "field_sources": field_sources,
+            "facts": facts,
+        },
+        "edges": {
+            "u": _pack(us),
+            "v": _pack(vs),
+            "relation": _pack(rels),
+            "attrs": _pack(attr_ids),
+            "relations": list(relations),
+            "attr_rows": rows,
+        },
     }
+
+
+def _plain_props(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: [list(item) if isinstance(item, tuple) else item for item in value]
+        if isinstance(value, tuple)
+        else {k: list(v) for k, v in value.items()}
+        if isinstance(value, Mapping)
+        else value.value
+        if isinstance(value, Enum)
+        else value
+        for name, value in attrs.items()
+        if name != "sources"
+    }
+
+
+def _pack(numbers: Sequence[int]) -> str:
+    """A column of node or table indexes: little-endian uint32, base64 (no int object each)."""
+    packed = array("I", numbers)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def _unpack(container: Mapping[str, Any], name: str, where: str, below: int) -> array[int]:
+    """A column written by ``_pack``, each index checked to be below ``below``."""
+    raw = _get(container, name, where, str)
+    try:
+        data = base64.b64decode(raw, validate=True)
+        packed = array("I")
+        packed.frombytes(data)
+    except (ValueError, binascii.Error) as error:
+        raise ValueError(f"{where}.{name}: not a packed index column ({error})") from None
+    if sys.byteorder == "big":
+        packed.byteswap()
+    if packed and max(packed) >= below:
+        raise ValueError(f"{where}.{name}: index {max(packed)} out of range (below {below})")
+    return packed
+
+
+def _get(container: Mapping[str, Any], name: str, where: str, kind: type) -> Any:
+    value = container.get(name) if isinstance(container, Mapping) else None
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}.{name}: expected a {kind.__name__}, got {type(value).__name__}")
+    return value
 
 
 def model_from_snapshot_body(body: Mapping[str, Any]) -> ShowGraph:
     """The graph a snapshot body holds (the inverse of ``snapshot_body``).
 
-    Raises ValueError, KeyError or TypeError when the body is not a snapshot;
-    the caller knows where it came from and says so.
+    Raises ValueError (or KeyError, TypeError) saying what is wrong when the
+    body is not a snapshot; the caller knows where it came from and says so.
+    Every fact is validated again; indexes are checked to be in range.
     """
-    if body.get("format") != SNAPSHOT_FORMAT:
-        raise ValueError(f"format is {body.get('format')!r}, expected {SNAPSHOT_FORMAT!r}")
+    found = body.get("format") if isinstance(body, Mapping) else None
+    if found == SNAPSHOT_FORMAT_1:
+        return _model_from_body_1(body)
+    if found != SNAPSHOT_FORMAT:
+        raise ValueError(
+            f"format is {found!r}, expected {SNAPSHOT_FORMAT!r} (or {SNAPSHOT_FORMAT_1!r})"
+        )
+    version = body.get("version")
+    if not isinstance(version, int) or version < 0:
+        raise ValueError(f"version: expected a whole number >= 0, got {version!r}")
+    tuples = [
+        tuple(_strings(value, f"tuples[{i}]"))
+        for i, value in enumerate(_get(body, "tuples", "snapshot", list))
+    ]
     model = ShowGraph()
-    for raw in body["nodes"]:
-        model.add_node(node_from_json(raw))
-    for raw in body["edges"]:
-        apply_op(model, PutEdge(**{**raw, "relation": Relation(raw["relation"])}))
+    with model.bulk():
+        keys = _read_nodes(model, _get(body, "nodes", "snapshot", dict), tuples)
+        _read_edges(model, _get(body, "edges", "snapshot", dict), keys, tuples)
+    model.version = version
+    return model
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(type(item) is str for item in value):
+        raise ValueError(f"{where}: expected a list of strings")
+    return value
+
+
+def _read_nodes(
+    model: ShowGraph, nodes: Mapping[str, Any], tuples: list[tuple[str, ...]]
+) -> list[str]:
+    where = "nodes"
+    keys = _strings(nodes.get("keys"), f"{where}.keys")
+    names = _strings(nodes.get("kind_names"), f"{where}.kind_names")
+    try:
+        kind_list = [NodeKind(name) for name in names]
+    except ValueError as error:
+        raise ValueError(f"{where}.kind_names: {error}") from None
+    kinds = _unpack(nodes, "kinds", where, len(kind_list))
+    sources = _unpack(nodes, "sources", where, len(tuples))
+    for name, column in (("kinds", kinds), ("sources", sources)):
+        if len(column) != len(keys):
+            raise ValueError(f"{where}.{name}: {len(column)} entries for {len(keys)} keys")
+    field_sources: dict[int, Mapping[str, tuple[str, ...]]] = {}
+    for entry in _get(nodes, "field_sources", where, list):
+        try:
+            index, named = entry
+            field_sources[index] = {name: tuples[i] for name, i in named.items()}
+            keys[index]
+        except (TypeError, ValueError, IndexError, AttributeError):
+            raise ValueError(f"{where}.field_sources: bad entry {entry!r}") from None
+
+    counts = Counter(kinds)
+    facts = _get(nodes, "facts", where, dict)
+    data_of: list[Iterator[Any]] = []
+    for i, kind in enumerate(kind_list):
+        data_of.append(iter(_read_facts(kind, facts.get(kind.value), counts.get(i, 0))))
+    unknown = set(facts) - {kind.value for kind in kind_list}
+    if unknown:
+        raise ValueError(f"{where}.facts: no nodes of kind {sorted(unknown)}")
+
+    graph = model.graph
+    node_attrs = graph._node
+    for i, (key, k, s) in enumerate(zip(keys, kinds, sources, strict=True)):
+        kind = kind_list[k]
+        node = GraphNode(
+            key, kind, next(data_of[k]), tuples[s], field_sources.get(i, NO_FIELD_SOURCES)
+        )
+        node_attrs[key] = {"kind": kind, "node": node}
+    if len(node_attrs) != len(keys):
+        raise ValueError(f"{where}.keys: {len(keys) - len(node_attrs)} duplicate key(s)")
+    graph._succ.update((key, {}) for key in keys)
+    graph._pred.update((key, {}) for key in keys)
+    return keys
+
+
+def _read_facts(kind: NodeKind, columns: Any, count: int) -> list[Any]:
+    """The facts of ``count`` nodes of one kind, each column validated as a whole."""
+    where = f"nodes.facts.{kind.value}"
+    if count == 0 and columns is None:
+        return []
+    if not isinstance(columns, dict):
+        raise ValueError(f"{where}: expected a mapping of columns for {count} node(s)")
+    adapters = _FACT_COLUMNS[kind]
+    if set(columns) != set(adapters):
+        raise ValueError(f"{where}: columns {sorted(columns)}, expected {sorted(adapters)}")
+    values = []
+    for name, adapter in adapters.items():
+        column = columns[name]
+        if not isinstance(column, list) or len(column) != count:
+            raise ValueError(f"{where}.{name}: expected a list of {count} value(s)")
+        try:
+            values.append(adapter.validate_python(column))
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ValueError(
+                f"{where}.{name}[{first['loc'][0]}]: {first['msg']} (got {first.get('input')!r})"
+            ) from None
+    return lean_facts(kind, list(adapters), values)
+
+
+def _read_edges(
+    model: ShowGraph, edges: Mapping[str, Any], keys: list[str], tuples: list[tuple[str, ...]]
+) -> None:
+    where = "edges"
+    names = _strings(edges.get("relations"), f"{where}.relations")
+    try:
+        relations = [Relation(name) for name in names]
+    except ValueError as error:
+        raise ValueError(f"{where}.relations: {error}") from None
+    rows = _get(edges, "attr_rows", where, list)
+    us = _unpack(edges, "u", where, len(keys))
+    vs = _unpack(edges, "v", where, len(keys))
+    rels = _unpack(edges, "relation", where, len(relations))
+    attr_ids = _unpack(edges, "attrs", where, len(rows))
+    if not len(us) == len(vs) == len(rels) == len(attr_ids):
+        raise ValueError(f"{where}: columns u, v, relation, attrs differ in length")
+
+    width = len(relations)
+    keydicts: dict[int, Any] = {}
+    attrs_of: dict[int, Any] = {}
+
+    def shared(r: int, a: int) -> Any:
+        attrs = attrs_of.get(a)
+        if attrs is None:
+            row = rows[a]
+            try:
+                props = _props_in(relations[r], row["props"])
+                attrs = model.edge_attrs(tuples[row["sources"]], props)
+            except (KeyError, TypeError, ValueError, IndexError) as error:
+                raise ValueError(f"{where}.attr_rows[{a}]: {error!r}") from None
+            attrs_of[a] = attrs
+        keydict = keydicts[a * width + r] = model.shared_keydict(relations[r], attrs)
+        return keydict
+
+    succ = [model.graph._succ[key] for key in keys]
+    pred = [model.graph._pred[key] for key in keys]
+    for ui, vi, r, a in zip(us, vs, rels, attr_ids, strict=True):
+        v = keys[vi]
+        out = succ[ui]
+        keydict = keydicts.get(a * width + r) or shared(r, a)
+        if v in out:  # a second relation between the pair (or the same edge again)
+            model._put_edge(keys[ui], v, relations[r], keydict[relations[r]])
+        else:
+            out[v] = keydict
+            pred[vi][keys[ui]] = keydict
+
+
+def _model_from_body_1(body: Mapping[str, Any]) -> ShowGraph:
+    """A version-1 snapshot: nodes and edges as in the journal, one object each."""
+    model = ShowGraph()
+    with model.bulk():
+        for raw in body["nodes"]:
+            model.add_node(node_from_json(raw))
+        for raw in body["edges"]:
+            apply_op(model, PutEdge(**{**raw, "relation": Relation(raw["relation"])}))
     model.version = int(body["version"])
     return model
 

@@ -31,7 +31,7 @@ from graph_data.pgstore import (
     known_migrations,
     migrate,
 )
-from graph_data.store import StoreError, StoreUnavailableError
+from graph_data.store import SNAPSHOT_FORMAT, StoreError, StoreUnavailableError
 from tests.postgres import PostgresCluster
 
 WAIT = 10.0  # seconds: far beyond what any of these should take
@@ -98,7 +98,7 @@ def test_first_start_loads_the_dataset_and_seeds_snapshot_0(
 ) -> None:
     store, model = stores()
     assert (model.version, model.count(NodeKind.ACTOR)) == (0, 6)
-    assert rows(pg_dsn, "SELECT version, format FROM snapshots") == [(0, "showgraph-snapshot/1")]
+    assert rows(pg_dsn, "SELECT version, format FROM snapshots") == [(0, SNAPSHOT_FORMAT)]
     assert rows(pg_dsn, "SELECT version, name FROM schema_migrations") == [(1, "initial")]
     assert not store.behind()
 

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import tempfile
+from array import array
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
-from graph_data import BUILTIN_DATASET
+from graph_data import BUILTIN_DATASET, load_dataset, load_graph
 from graph_data.changes import Change, edges_to_json, node_to_json
 from graph_data.edits import Edit, SourceRequest, create_node, update_node
-from graph_data.kinds import NodeKind
+from graph_data.generate import generate, write_dataset
+from graph_data.kinds import NodeKind, Relation
+from graph_data.loader import Dataset
 from graph_data.model import ShowGraph
-from graph_data.store import JournalStore, MemoryStore, StoreError, read_snapshot
+from graph_data.store import (
+    SNAPSHOT_FORMAT,
+    JournalStore,
+    MemoryStore,
+    StoreError,
+    read_snapshot,
+    write_snapshot,
+)
 
 
 def actor_change(model: ShowGraph, name: str) -> Callable[[int], Change]:
@@ -177,3 +191,135 @@ def test_behind_notices_another_writer_cheaply(tmp_path: Path) -> None:
     second.catch_up(two)
     assert not second.behind()
     assert not first.behind()  # its own line does not count
+
+
+# --- snapshots ------------------------------------------------------------------------------
+
+
+def generated_graph() -> ShowGraph:
+    """A synthetic graph of two shows (portrayals, relationships, dates, many edges)."""
+    model = ShowGraph.from_dataset(load_dataset_mapping(generate(2, seed=3)))
+    model.version = 3
+    return model
+
+
+def load_dataset_mapping(data: dict[str, Any]) -> Dataset:
+    with tempfile.TemporaryDirectory() as directory:
+        return load_dataset(write_dataset(data, Path(directory) / "generated.json"))
+
+
+def snapshot_of(model: ShowGraph, path: Path) -> dict[str, Any]:
+    write_snapshot(model, path)
+    return dict(orjson.loads(path.read_bytes()))
+
+
+def test_a_snapshot_round_trip_gives_the_same_graph(tmp_path: Path) -> None:
+    model = generated_graph()
+    path = tmp_path / "snapshot.json"
+    body = snapshot_of(model, path)
+    assert body["format"] == SNAPSHOT_FORMAT
+    again = read_snapshot(path)
+    assert state(again) == state(model)
+    assert list(again.graph.nodes) == list(model.graph.nodes)
+    for key in model.graph:
+        assert list(again.graph.succ[key]) == list(model.graph.succ[key])
+        assert sorted(again.graph.pred[key]) == sorted(model.graph.pred[key])
+    # Read back, equal edges share their dicts again (the memory saving survives a restart).
+    some = [attrs for _, _, attrs in again.graph.edges(data=True)]
+    assert len({id(attrs) for attrs in some}) < len(some) / 2
+
+
+def test_a_snapshot_keeps_a_change_of_one_shared_edge_to_that_edge(tmp_path: Path) -> None:
+    model = load_graph()
+    edges = [(u, v, r) for u, v, r in model.graph.edges(keys=True) if r == Relation.HAS_EPISODE]
+    (u, v, r), (u2, v2, r2) = edges[:2]
+    assert model.edge(u, v, r) is model.edge(u2, v2, r2)
+    model.add_edge(u, v, r, ["source:reference"])
+    write_snapshot(model, tmp_path / "s.json")
+    again = read_snapshot(tmp_path / "s.json")
+    assert again.edge(u, v, r) == {"sources": ("source:reference",)}
+    assert again.edge(u2, v2, r2) == model.edge(u2, v2, r2)
+    assert again.edge(u2, v2, r2) != again.edge(u, v, r)
+
+
+def test_a_version_1_snapshot_is_still_read(tmp_path: Path) -> None:
+    model = load_graph()
+    model.version = 7
+    path = tmp_path / "snapshot.json"
+    body = {
+        "format": "showgraph-snapshot/1",
+        "version": model.version,
+        "nodes": [node_to_json(model.require(key)) for key in model.graph.nodes],
+        "edges": list(edges_to_json(model)),
+    }
+    path.write_bytes(orjson.dumps(body))
+    assert state(read_snapshot(path)) == state(model)
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    opened = store.open()
+    store.write(opened, actor_change(opened, "Jenny Walser"))
+    store.close(opened)  # the next snapshot is written in the current format
+    assert orjson.loads(path.read_bytes())["format"] == SNAPSHOT_FORMAT
+    assert state(read_snapshot(path)) == state(opened)
+
+
+def corrupt(body: dict[str, Any], where: str, value: Any) -> dict[str, Any]:
+    """A deep copy of ``body`` with the entry at dotted ``where`` set to ``value``."""
+    body = orjson.loads(orjson.dumps(body))
+    *path, last = where.split(".")
+    target = body
+    for part in path:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    if isinstance(target, list):
+        target[int(last)] = value
+    elif value is DELETE:
+        del target[last]
+    else:
+        target[last] = value
+    return body
+
+
+DELETE = object()
+
+
+def packed(*numbers: int) -> str:
+    return base64.b64encode(array("I", numbers).tobytes()).decode()
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("format", "showgraph-snapshot/9", "format is 'showgraph-snapshot/9'"),
+        ("version", -1, "version: expected a whole number"),
+        ("tuples.0", "source:article", "tuples[0]: expected a list of strings"),
+        ("nodes", DELETE, "snapshot.nodes: expected a dict"),
+        ("nodes.kind_names.0", "SHWO", "nodes.kind_names"),
+        ("nodes.keys.0", 5, "nodes.keys: expected a list of strings"),
+        ("nodes.kinds", "not base64!", "nodes.kinds: not a packed index column"),
+        ("nodes.sources", packed(0), "nodes.sources: 1 entries for"),
+        ("nodes.sources", packed(*[99999] * 3), "nodes.sources: index 99999 out of range"),
+        ("nodes.facts.ACTOR.name", [""] * 6, "nodes.facts.ACTOR.name[0]: String should have"),
+        ("nodes.facts.ACTOR.nmae", [], "nodes.facts.ACTOR: columns ['name', 'nmae']"),
+        ("nodes.facts.EPISODE.number", [1], "nodes.facts.EPISODE.number: expected a list"),
+        ("edges.u", packed(1, 2), "edges: columns u, v, relation, attrs differ in length"),
+        ("edges.v", packed(*[10**6] * 3), "edges.v: index 1000000 out of range"),
+        ("edges.relations.0", "LIKES", "edges.relations: 'LIKES' is not a valid Relation"),
+        ("edges.attr_rows.0", {"props": {}}, "edges.attr_rows[0]: KeyError('sources')"),
+    ],
+)
+def test_a_corrupt_snapshot_names_the_file_and_what_is_wrong(
+    tmp_path: Path, where: str, value: Any, message: str
+) -> None:
+    path = tmp_path / "snapshot.json"
+    body = corrupt(snapshot_of(load_graph(), path), where, value)
+    path.write_bytes(orjson.dumps(body))
+    with pytest.raises(StoreError) as caught:
+        read_snapshot(path)
+    assert str(caught.value).startswith(f"{path}: cannot read the snapshot: ")
+    assert message in str(caught.value)
+
+
+def test_a_snapshot_that_is_not_json_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "snapshot.json"
+    path.write_bytes(b'{"format": "showgraph-snapshot/2", "nodes"')
+    with pytest.raises(StoreError, match=f"^{path}: cannot read the snapshot: "):
+        JournalStore(tmp_path, BUILTIN_DATASET).open()
