@@ -25,12 +25,14 @@ import base64
 import binascii
 import fcntl
 import logging
+import operator
 import os
 import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
@@ -48,7 +50,7 @@ from graph_data.changes import (
 )
 from graph_data.kinds import NodeKind, Relation
 from graph_data.loader import load_dataset
-from graph_data.model import NO_FIELD_SOURCES, GraphNode, ShowGraph, lean_facts
+from graph_data.model import SharedDict, ShowGraph, lean_facts, make_node
 from graph_data.records import FIELDS_OF
 
 logger = logging.getLogger("showgraph.store")
@@ -271,9 +273,17 @@ class JournalStore:
 #                field_sources: [[node index, {field: tuple index}], ...] (sparse);
 #                facts: {KIND: {field: [value, ...]}}, one column per field of
 #                the kind's facts, its rows the kind's nodes in graph order
-#     edges      u, v: [node index, ...]; relation: [index into relations];
-#                attrs: [index into attr_rows]; relations: ["HAS_SEASON", ...];
-#                attr_rows: [{"sources": tuple index, "props": {...}}, ...]
+#     edges      relations: ["HAS_SEASON", ...];
+#                attr_rows: [{"sources": tuple index, "props": {...}}, ...];
+#                links: [[[relation index, attr row index], ...], ...], the key
+#                dicts of node pairs (a pair joined by two relations has two);
+#                out_degree, out_v, out_link: the successors of each node in
+#                turn (how many, which, through which link), in the order of
+#                the graph's adjacency; in_degree, in_u, in_link: the same for
+#                predecessors. Both halves are stored so that each fills its
+#                adjacency map a node at a time, with no Python work per edge.
+#
+# Index columns are packed: little-endian uint32, base64 (``_pack``).
 #
 # Version 1 (a list of node and edge objects, as in the journal) is still
 # read, so data directories written before keep working; the next snapshot
@@ -326,23 +336,32 @@ def snapshot_body(model: ShowGraph) -> dict[str, Any]:
 
     relations: dict[str, int] = {}
     attr_rows: dict[int, tuple[int, Mapping[str, Any]]] = {}  # by id(): shared dicts once
-    us: list[int] = []
-    vs: list[int] = []
-    rels: list[int] = []
-    attr_ids: list[int] = []
-    for u, neighbours in graph._succ.items():
-        ui = index[u]
-        for v, keydict in neighbours.items():
-            vi = index[v]
+    links: dict[int, tuple[int, list[list[int]]]] = {}  # key dicts by id(), shared ones once
+
+    def link(keydict: Mapping[Any, Any]) -> int:
+        found = links.get(id(keydict))
+        if found is None:
+            pairs = []
             for relation, attrs in keydict.items():
-                rel = relations.setdefault(str(relation), len(relations))
                 row = attr_rows.get(id(attrs))
                 if row is None:
                     row = attr_rows[id(attrs)] = (len(attr_rows), attrs)
-                us.append(ui)
-                vs.append(vi)
-                rels.append(rel)
-                attr_ids.append(row[0])
+                pairs.append([relations.setdefault(str(relation), len(relations)), row[0]])
+            found = links[id(keydict)] = (len(links), pairs)
+        return found[0]
+
+    halves: dict[str, list[int]] = {}
+    for name, adjacency, other in (("out", graph._succ, "v"), ("in", graph._pred, "u")):
+        degrees: list[int] = []
+        others: list[int] = []
+        link_ids: list[int] = []
+        for key in keys:
+            neighbours = adjacency[key]
+            degrees.append(len(neighbours))
+            for neighbour, keydict in neighbours.items():
+                others.append(index[neighbour])
+                link_ids.append(link(keydict))
+        halves |= {f"{name}_degree": degrees, f"{name}_{other}": others, f"{name}_link": link_ids}
     rows = [
         {"sources": tuple_index(attrs["sources"]), "props": _plain_props(attrs)}
         for _, attrs in attr_rows.values()
@@ -360,12 +379,10 @@ def snapshot_body(model: ShowGraph) -> dict[str, Any]:
             "facts": facts,
         },
         "edges": {
-            "u": _pack(us),
-            "v": _pack(vs),
-            "relation": _pack(rels),
-            "attrs": _pack(attr_ids),
             "relations": list(relations),
             "attr_rows": rows,
+            "links": [pairs for _, pairs in links.values()],
+            **{name: _pack(column) for name, column in halves.items()},
         },
     }
 
@@ -483,18 +500,15 @@ def _read_nodes(
     if unknown:
         raise ValueError(f"{where}.facts: no nodes of kind {sorted(unknown)}")
 
-    graph = model.graph
-    node_attrs = graph._node
-    for i, (key, k, s) in enumerate(zip(keys, kinds, sources, strict=True)):
+    node_attrs = model.graph._node
+    for key, k, s in zip(keys, kinds, sources, strict=True):
         kind = kind_list[k]
-        node = GraphNode(
-            key, kind, next(data_of[k]), tuples[s], field_sources.get(i, NO_FIELD_SOURCES)
-        )
-        node_attrs[key] = {"kind": kind, "node": node}
+        node_attrs[key] = {"kind": kind, "node": make_node(key, kind, next(data_of[k]), tuples[s])}
     if len(node_attrs) != len(keys):
         raise ValueError(f"{where}.keys: {len(keys) - len(node_attrs)} duplicate key(s)")
-    graph._succ.update((key, {}) for key in keys)
-    graph._pred.update((key, {}) for key in keys)
+    for index, named in field_sources.items():  # few: the nodes are made again with them
+        attrs = node_attrs[keys[index]]
+        attrs["node"] = replace(attrs["node"], field_sources=named)
     return keys
 
 
@@ -526,6 +540,7 @@ def _read_facts(kind: NodeKind, columns: Any, count: int) -> list[Any]:
 def _read_edges(
     model: ShowGraph, edges: Mapping[str, Any], keys: list[str], tuples: list[tuple[str, ...]]
 ) -> None:
+    """Both adjacency maps, each filled a node at a time from its packed columns."""
     where = "edges"
     names = _strings(edges.get("relations"), f"{where}.relations")
     try:
@@ -533,41 +548,89 @@ def _read_edges(
     except ValueError as error:
         raise ValueError(f"{where}.relations: {error}") from None
     rows = _get(edges, "attr_rows", where, list)
-    us = _unpack(edges, "u", where, len(keys))
-    vs = _unpack(edges, "v", where, len(keys))
-    rels = _unpack(edges, "relation", where, len(relations))
-    attr_ids = _unpack(edges, "attrs", where, len(rows))
-    if not len(us) == len(vs) == len(rels) == len(attr_ids):
-        raise ValueError(f"{where}: columns u, v, relation, attrs differ in length")
+    attrs_of: dict[tuple[int, int], Any] = {}
 
-    width = len(relations)
-    keydicts: dict[int, Any] = {}
-    attrs_of: dict[int, Any] = {}
-
-    def shared(r: int, a: int) -> Any:
-        attrs = attrs_of.get(a)
-        if attrs is None:
-            row = rows[a]
+    def attrs(r: int, a: int) -> Any:
+        found = attrs_of.get((r, a))
+        if found is None:
             try:
+                row = rows[a]
                 props = _props_in(relations[r], row["props"])
-                attrs = model.edge_attrs(tuples[row["sources"]], props)
+                found = attrs_of[r, a] = model.edge_attrs(tuples[row["sources"]], props)
             except (KeyError, TypeError, ValueError, IndexError) as error:
-                raise ValueError(f"{where}.attr_rows[{a}]: {error!r}") from None
-            attrs_of[a] = attrs
-        keydict = keydicts[a * width + r] = model.shared_keydict(relations[r], attrs)
-        return keydict
+                raise _BadRowError(f"{where}.attr_rows[{a}]: {error!r}") from None
+        return found
 
-    succ = [model.graph._succ[key] for key in keys]
-    pred = [model.graph._pred[key] for key in keys]
-    for ui, vi, r, a in zip(us, vs, rels, attr_ids, strict=True):
-        v = keys[vi]
-        out = succ[ui]
-        keydict = keydicts.get(a * width + r) or shared(r, a)
-        if v in out:  # a second relation between the pair (or the same edge again)
-            model._put_edge(keys[ui], v, relations[r], keydict[relations[r]])
+    table: list[SharedDict] = []
+    for i, pairs in enumerate(_get(edges, "links", where, list)):
+        try:
+            content = {relations[r]: attrs(r, a) for r, a in pairs}
+        except _BadRowError:
+            raise
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"{where}.links[{i}]: expected [[relation, attr row], ...]") from None
+        if len(content) == 1:  # one edge between the pair: the model's shared key dict
+            [(relation, shared)] = content.items()
+            table.append(model.shared_keydict(relation, shared))
+        elif content:
+            table.append(SharedDict(content))
         else:
-            out[v] = keydict
-            pred[vi][keys[ui]] = keydict
+            raise ValueError(f"{where}.links[{i}]: empty")
+
+    n = len(keys)
+    out_degree = _unpack(edges, "out_degree", where, n + 1)
+    out_v = _unpack(edges, "out_v", where, n)
+    out_link = _unpack(edges, "out_link", where, len(table))
+    in_degree = _unpack(edges, "in_degree", where, n + 1)
+    in_u = _unpack(edges, "in_u", where, n)
+    in_link = _unpack(edges, "in_link", where, len(table))
+    # The two halves must describe the same edges: same counts, same index sums.
+    if not (
+        len(out_degree) == len(in_degree) == n
+        and sum(out_degree) == len(out_v) == len(out_link) == len(in_u) == len(in_link)
+        and sum(in_degree) == len(in_u)
+        and sum(out_link) == sum(in_link)
+        and sum(out_v) == sum(map(operator.mul, range(n), in_degree))
+        and sum(in_u) == sum(map(operator.mul, range(n), out_degree))
+    ):
+        raise ValueError(f"{where}: the out_* and in_* columns do not describe the same edges")
+    _fill(model.graph._succ, keys, out_degree, out_v, out_link, table, f"{where}.out_v")
+    _fill(model.graph._pred, keys, in_degree, in_u, in_link, table, f"{where}.in_u")
+
+
+class _BadRowError(ValueError):
+    """An attribute row of a snapshot that cannot be read (its message says why)."""
+
+
+def _fill(
+    adjacency: dict[str, dict[str, Any]],
+    keys: list[str],
+    degrees: array[int],
+    others: array[int],
+    links: array[int],
+    table: list[SharedDict],
+    where: str,
+) -> None:
+    """One adjacency map, a node at a time: each node's neighbours made in one call."""
+    key_of = keys.__getitem__
+    link_of = table.__getitem__
+
+    def neighbours() -> Iterator[tuple[str, dict[str, Any]]]:
+        start = 0
+        for key, degree in zip(keys, degrees, strict=True):
+            if not degree:
+                yield key, {}
+                continue
+            end = start + degree
+            found = dict(
+                zip(map(key_of, others[start:end]), map(link_of, links[start:end]), strict=True)
+            )
+            if len(found) != degree:
+                raise ValueError(f"{where}: {key} has the same neighbour twice")
+            start = end
+            yield key, found
+
+    adjacency.update(neighbours())
 
 
 def _model_from_body_1(body: Mapping[str, Any]) -> ShowGraph:
