@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import threading
 import weakref
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 from rapidfuzz import fuzz, process
 
 from graph_data.kinds import NodeKind
@@ -50,7 +50,7 @@ MIN_SIMILARITY = 75.0
 """The least rapidfuzz ``ratio`` (0-100) a fuzzy match needs; no hit scores below 0.47."""
 
 PREFIX_SCAN = 20_000
-"""How many names sharing the query as prefix are ranked; bounds one-letter queries."""
+"""How many distinct names sharing the query as prefix are ranked; bounds one-letter queries."""
 
 _NAME_FIELDS = ("name", "title", "full_name")
 _DIGITS = 6  # scores are rounded, so equal-looking scores are equal and tie-break by label
@@ -165,144 +165,246 @@ def _score(query: _Query, name: str) -> float:
 
 
 # --- the index ------------------------------------------------------------------
+#
+# Names repeat a lot (a million-node graph holds about 180,000 names but only
+# some 16,000 distinct ones), so the index scores each distinct folded name
+# once per query and only then turns names into nodes. A candidate is
+# ``(score, part, name)``; candidates are expanded best first into nodes until
+# ``limit`` nodes are found, and the fuzzy tier is only computed when the exact,
+# prefix and words tiers found fewer.
 
 
 def _names(node: GraphNode[Any]) -> list[str]:
     """The searchable names of a node, in field order (none for seasons and scenes)."""
     data = node.data
-    found: list[Any] = [getattr(data, attr, None) for attr in _NAME_FIELDS]
-    found.extend(getattr(data, "aliases", None) or ())
+    fields, aliases = _name_fields(type(data), data)
+    found: list[Any] = [getattr(data, attr) for attr in fields]
+    if aliases:
+        found.extend(data.aliases or ())
     return [name for name in found if isinstance(name, str) and name.strip()]
+
+
+_FIELDS_OF: dict[type, tuple[tuple[str, ...], bool]] = {}
+
+
+def _name_fields(record: type, data: object) -> tuple[tuple[str, ...], bool]:
+    """The name fields a kind of record has, and whether it has aliases; looked up once per type.
+
+    Asking a pydantic record for a field it lacks costs microseconds (it
+    raises inside), which adds up to seconds over a million nodes.
+    """
+    found = _FIELDS_OF.get(record)
+    if found is None:
+        fields = tuple(attr for attr in _NAME_FIELDS if hasattr(data, attr))
+        found = _FIELDS_OF[record] = (fields, hasattr(data, "aliases"))
+    return found
+
+
+def _has_names(node: GraphNode[Any]) -> bool:
+    """Whether the node's kind of record has any name field (seasons and scenes have none)."""
+    fields, aliases = _name_fields(type(node.data), node.data)
+    return bool(fields) or aliases
+
+
+_Candidate = tuple[float, "_Part", int]  # (score, part, distinct name)
 
 
 @dataclass(frozen=True, slots=True)
 class _Part:
-    """The names of one node kind, laid out for each tier.
+    """The names of one node kind, each distinct folded name stored once.
 
-    Entries (one per distinct folded name of a node) are numbered in node
-    order, which is the tie-break order, so "the first n entries" of any list
-    kept in entry order are the best n. ``postings`` lists each word's entries
-    by (number of distinct words, entry), which is score order for the word
-    tiers.
+    ``names`` holds the distinct folded names in sorted order (so a prefix is a
+    range found by bisect). The nodes bearing name ``d`` are the entries
+    ``starts[d]`` to ``starts[d + 1]``, in node order (the tie-break order), so
+    the first ``limit`` of them are the best ``limit``; an entry gives the
+    node's number, the name as that node writes it, and its position among the
+    node's names (ties keep the earlier name). ``postings`` lists, for each
+    word, the names holding it by (number of distinct words, name), which is
+    score order for the word tiers.
     """
 
-    folded: list[str]
+    names: list[str]
     sorted_words: list[str]
+    word_count: array[int]
+    starts: array[int]
+    owner: array[int]
+    position: array[int]
     original: list[str]
-    owner: list[int]
-    word_count: list[int]
-    prefix_names: list[str]
-    prefix_entries: list[int]
-    postings: dict[str, list[int]]
+    postings: dict[str, array[int]]
     vocabulary: list[str]
     per_node: int
 
-    def matches(self, query: _Query, limit: int) -> dict[int, float]:
-        """Entry -> score for at least the best ``limit`` nodes' entries of this kind."""
-        budget = limit * self.per_node  # enough entries to hold ``limit`` distinct nodes
-        found: dict[int, float] = {}
-        self._prefixed(query, found)
-        self._with_words(query, budget, found)
-        self._close(query, budget, found)
-        if query.sorted_text is None:
-            self._near_words(query, budget, found)
-        return found
-
-    def _prefixed(self, query: _Query, found: dict[int, float]) -> None:
+    def prefixed(self, query: _Query, out: list[_Candidate]) -> None:
         """Exact and prefix tiers: a bisect into the sorted names, then a bounded scan."""
-        start = bisect_left(self.prefix_names, query.text)
-        stop = min(start + PREFIX_SCAN, len(self.prefix_names))
-        for i in range(start, stop):
-            name = self.prefix_names[i]
-            if not name.startswith(query.text):
+        text = query.text
+        names = self.names
+        start = bisect_left(names, text)
+        stop = min(start + PREFIX_SCAN, len(names))
+        scores: dict[int, float] = {len(text): 1.0}
+        for d in range(start, stop):
+            name = names[d]
+            if not name.startswith(text):
                 break
-            score = 1.0 if name == query.text else _prefix_score(len(query.text), len(name))
-            _offer(found, self.prefix_entries[i], score)
+            size = len(name)
+            score = scores.get(size)
+            if score is None:
+                score = scores[size] = _prefix_score(len(text), size)
+            out.append((score, self, d))
 
-    def _with_words(self, query: _Query, budget: int, found: dict[int, float]) -> None:
-        """Words tier: walk the rarest query word's entries, keep those holding the rest."""
-        lists = sorted(
-            ((self.postings.get(w, []), w) for w in query.words), key=lambda pair: len(pair[0])
-        )
+    def with_words(self, query: _Query, limit: int, out: list[_Candidate]) -> None:
+        """Words tier: walk the rarest query word's names, keep those holding the rest."""
+        empty: array[int] = array("I")
+        lists = sorted(((self.postings.get(w, empty), w) for w in query.words), key=_length)
         rarest, word = lists[0]
         rest = query.words - {word}
-        kept = 0
-        for entry in rarest:
-            if rest and not rest <= set(self.folded[entry].split()):
-                continue
-            _offer(found, entry, _words_score(len(query.words), self.word_count[entry]))
-            kept += 1
-            if kept == budget:
-                break
+        wanted = len(query.words)
+        chosen = (d for d in rarest if not rest or rest <= set(self.names[d].split()))
+        for d in self._best(chosen, limit):
+            out.append((_words_score(wanted, self.word_count[d]), self, d))
 
-    def _close(self, query: _Query, budget: int, found: dict[int, float]) -> None:
-        """Fuzzy tier over whole names: rapidfuzz scans the list in C, best first."""
-        passes = [(query.text, self.folded)]
+    def close(self, query: _Query, limit: int, out: list[_Candidate]) -> None:
+        """Fuzzy tier: rapidfuzz scans the distinct names (and their words) in C."""
+        passes = [(query.text, self.names)]
         if query.sorted_text is not None:
             passes.append((query.sorted_text, self.sorted_words))
         for text, names in passes:
-            for _, ratio, entry in process.extract(
-                text, names, scorer=fuzz.ratio, limit=budget, score_cutoff=MIN_SIMILARITY
-            ):
-                _offer(found, entry, _fuzzy_score(ratio))
+            for _, ratio, d in _close_to(text, names):
+                out.append((_fuzzy_score(ratio), self, d))
+        if query.sorted_text is None:  # one word: it may be close to one word of a name
+            for word, ratio, _ in _close_to(query.text, self.vocabulary):
+                for d in self._best(iter(self.postings[word]), limit):
+                    out.append((_near_word_score(ratio, self.word_count[d]), self, d))
 
-    def _near_words(self, query: _Query, budget: int, found: dict[int, float]) -> None:
-        """Fuzzy tier for one-word queries: close words of the vocabulary, then their entries."""
-        for word, ratio, _ in process.extract(
-            query.text, self.vocabulary, scorer=fuzz.ratio, limit=None, score_cutoff=MIN_SIMILARITY
-        ):
-            for entry in self.postings[word][:budget]:
-                _offer(found, entry, _near_word_score(ratio, self.word_count[entry]))
+    def _best(self, names: Iterator[int], limit: int) -> Iterator[int]:
+        """The names of a walk in score order that can still hold one of the best ``limit`` nodes.
+
+        A node bears at most ``per_node`` of the names, so the first ``limit *
+        per_node`` names bear at least ``limit`` nodes scoring as well or
+        better; after them, only names scoring the same as the last one (as
+        many words) can still rank, by node order.
+        """
+        budget = limit * self.per_node
+        last = -1
+        for d in names:
+            if budget > 0:
+                budget -= 1
+                last = self.word_count[d]
+            elif self.word_count[d] != last:
+                return
+            yield d
 
 
-def _offer(found: dict[int, float], entry: int, score: float) -> None:
-    if score > found.get(entry, 0.0):
-        found[entry] = score
+def _length(pair: tuple[array[int], str]) -> int:
+    return len(pair[0])
+
+
+def _close_to(text: str, names: list[str]) -> Iterator[tuple[str, float, int]]:
+    """Every name whose ``ratio`` with ``text`` reaches ``MIN_SIMILARITY``, in list order.
+
+    ``extract_iter`` rather than ``extract(limit=None)``: the same scores in
+    half the time, since ``_Ranking`` sorts the few that pass anyway.
+    """
+    return process.extract_iter(
+        text, names, scorer=fuzz.ratio, processor=None, score_cutoff=MIN_SIMILARITY
+    )
+
+
+class _Ranking:
+    """The best name of each node found so far, fed candidates best first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.best: dict[int, tuple[float, int, str]] = {}  # node -> (score, position, name)
+
+    def add(self, candidates: list[_Candidate]) -> bool:
+        """Expand ``candidates`` into nodes, best score first; True once ``limit`` nodes are in.
+
+        Candidates are taken a score at a time, and the walk stops after a
+        score once ``limit`` nodes are found: every later node scores lower.
+        Only the first ``limit`` nodes of a name are taken, since its later
+        nodes rank below those (same score or better, earlier in node order).
+        """
+        candidates.sort(key=_score_of, reverse=True)
+        best, limit = self.best, self.limit
+        i, total = 0, len(candidates)
+        while i < total:
+            score = candidates[i][0]
+            while i < total and candidates[i][0] == score:
+                _, part, d = candidates[i]
+                i += 1
+                start = part.starts[d]
+                for e in range(start, min(part.starts[d + 1], start + limit)):
+                    node, position = part.owner[e], part.position[e]
+                    held = best.get(node)
+                    if held is None or score > held[0] or (score == held[0] and position < held[1]):
+                        best[node] = (score, position, part.original[e])
+            if len(best) >= limit:
+                return True
+        return False
+
+    def ranked(self) -> list[tuple[int, float, str]]:
+        """(node, score, matched name) of the best ``limit`` nodes: by score, then node order."""
+        order = sorted(self.best.items(), key=lambda item: (-item[1][0], item[0]))
+        return [(node, score, name) for node, (score, _, name) in order[: self.limit]]
+
+
+def _score_of(candidate: _Candidate) -> float:
+    return candidate[0]
 
 
 class _PartBuilder:
-    """Collects one kind's names, then lays them out as a ``_Part``."""
+    """Collects one kind's names, node by node in node order, then lays them out."""
 
     def __init__(self) -> None:
-        self.folded: list[str] = []
-        self.original: list[str] = []
-        self.owner: list[int] = []
-        self.per_node = 0
+        self.groups: dict[
+            str, list[tuple[int, int, str]]
+        ] = {}  # name -> (node, position, as written)
+        self.per_node = 1
 
-    def add(self, owner: int, names: Iterable[str]) -> None:
+    def add(self, node: int, names: list[str], fold_cached: Callable[[str], str]) -> None:
         seen: set[str] = set()
-        for name in names:
-            folded = fold(name)
+        for position, name in enumerate(names):
+            folded = fold_cached(name)
             if folded and folded not in seen:
                 seen.add(folded)
-                self.folded.append(folded)
-                self.original.append(name)
-                self.owner.append(owner)
+                self.groups.setdefault(folded, []).append((node, position, name))
         self.per_node = max(self.per_node, len(seen))
 
     def build(self) -> _Part:
-        folded = self.folded
-        word_count: list[int] = []
+        names = sorted(self.groups)
+        starts, owner, position = array("I", [0]), array("I"), array("I")
+        original: list[str] = []
+        sorted_words: list[str] = []
+        word_count = array("I")
         postings: dict[str, list[int]] = {}
-        for entry, name in enumerate(folded):
-            words = set(name.split())
-            word_count.append(len(words))
-            for word in words:
-                postings.setdefault(word, []).append(entry)
-        for entries in postings.values():
-            entries.sort(key=word_count.__getitem__)  # stable: equal counts stay in entry order
-        order = sorted(range(len(folded)), key=folded.__getitem__)
+        for d, name in enumerate(names):
+            for node, at, written in self.groups[name]:
+                owner.append(node)
+                position.append(at)
+                original.append(written)
+            starts.append(len(owner))
+            words = name.split()
+            in_order = " ".join(sorted(words))
+            sorted_words.append(name if in_order == name else in_order)
+            distinct = set(words)
+            word_count.append(len(distinct))
+            for word in distinct:
+                postings.setdefault(word, []).append(d)
         return _Part(
-            folded=folded,
-            sorted_words=[" ".join(sorted(name.split())) for name in folded],
-            original=self.original,
-            owner=self.owner,
+            names=names,
+            sorted_words=sorted_words,
             word_count=word_count,
-            prefix_names=[folded[e] for e in order],
-            prefix_entries=order,
-            postings=postings,
+            starts=starts,
+            owner=owner,
+            position=position,
+            original=original,
+            postings={
+                # stable: names with as many words stay in name order
+                word: array("I", sorted(found, key=word_count.__getitem__))
+                for word, found in postings.items()
+            },
             vocabulary=sorted(postings),
-            per_node=max(self.per_node, 1),
+            per_node=self.per_node,
         )
 
 
@@ -310,10 +412,13 @@ class SearchIndex:
     """The searchable names of one version of a graph; build once, query often.
 
     Use ``search_index(model)`` to get the cached index of a graph rather than
-    building one per query. Building reads every node once (seconds per
-    million names); a query costs one to three rapidfuzz scans over the names
-    of the kinds searched, in C, plus bisects and dict lookups (about 0.1 to
-    0.2 s per million names).
+    building one per query. Building reads every named node once, sorts them
+    into tie-break order and stores each distinct folded name once per kind
+    (about a second per million names when names repeat). A query bisects the
+    sorted names for the exact and prefix tiers, intersects word postings for
+    the words tier, and only when those find fewer than ``limit`` nodes has
+    rapidfuzz scan the distinct names (in C) for the fuzzy tier: its cost
+    grows with the number of distinct names, not of nodes.
 
     Parameters
     ----------
@@ -331,16 +436,28 @@ class SearchIndex:
 
     def __init__(self, model: ShowGraph) -> None:
         self.version: int = model.version
-        nodes = _nodes_in_order(model.graph)
+        nodes = _nodes_in_order(model)
         self._keys = [node.key for node in nodes]
+        folds: dict[str, str] = {}
+
+        def fold_cached(name: str) -> str:
+            found = folds.get(name)
+            if found is None:
+                found = folds[name] = fold(name)
+            return found
+
         builders: dict[NodeKind, _PartBuilder] = {}
-        for index, node in enumerate(nodes):
-            builders.setdefault(node.kind, _PartBuilder()).add(index, _names(node))
+        for number, node in enumerate(nodes):
+            builder = builders.get(node.kind)
+            if builder is None:
+                builder = builders[node.kind] = _PartBuilder()
+            builder.add(number, _names(node), fold_cached)
         self._parts = {kind: builder.build() for kind, builder in builders.items()}
+        self._size = sum(len(part.owner) for part in self._parts.values())
 
     def __len__(self) -> int:
         """The number of indexed names (distinct folded names per node)."""
-        return sum(len(part.folded) for part in self._parts.values())
+        return self._size
 
     def search(
         self, text: str, kinds: Iterable[NodeKind] | None = None, limit: int = 10
@@ -382,24 +499,31 @@ class SearchIndex:
         query = _Query.parse(text)
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        chosen = (
-            self._parts.values()
+        parts = (
+            list(self._parts.values())
             if kinds is None
             else [self._parts[kind] for kind in set(kinds) if kind in self._parts]
         )
-        best: dict[int, tuple[float, str]] = {}  # node -> (score, matched name)
-        for part in chosen:
-            for entry, score in sorted(part.matches(query, limit).items()):
-                owner = part.owner[entry]
-                if score > best.get(owner, (0.0, ""))[0]:  # ties keep the earlier name
-                    best[owner] = (score, part.original[entry])
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        return [Hit(self._keys[node], score, matched) for node, (score, matched) in ranked]
+        ranking = _Ranking(limit)
+        candidates: list[_Candidate] = []
+        for part in parts:
+            part.prefixed(query, candidates)
+            part.with_words(query, limit, candidates)
+        if not ranking.add(candidates):  # fuzzy scores are below every other tier's
+            candidates = []
+            for part in parts:
+                part.close(query, limit, candidates)
+            ranking.add(candidates)
+        return [Hit(self._keys[node], score, name) for node, score, name in ranking.ranked()]
 
 
-def _nodes_in_order(graph: nx.MultiDiGraph) -> list[GraphNode[Any]]:
-    """All nodes by (case-folded label, key): the tie-break order of hits."""
-    nodes: list[GraphNode[Any]] = [node for _, node in graph.nodes(data="node")]
+def _nodes_in_order(model: ShowGraph) -> list[GraphNode[Any]]:
+    """Every node that may have a name, by (case-folded label, key): the tie-break order."""
+    nodes: list[GraphNode[Any]] = []
+    for kind in NodeKind:
+        of_kind = model.nodes_of(kind)
+        if of_kind and _has_names(of_kind[0]):
+            nodes.extend(of_kind)
     nodes.sort(key=lambda node: (node.label.casefold(), node.key))
     return nodes
 
