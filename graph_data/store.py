@@ -409,8 +409,12 @@ def _pack(numbers: Sequence[int]) -> str:
     return base64.b64encode(packed.tobytes()).decode("ascii")
 
 
-def _unpack(container: Mapping[str, Any], name: str, where: str, below: int) -> array[int]:
-    """A column written by ``_pack``, each index checked to be below ``below``."""
+def _unpack(container: Mapping[str, Any], name: str, where: str, below: int | None) -> array[int]:
+    """A column written by ``_pack``, each index checked to be below ``below``.
+
+    ``below=None`` leaves the check to the caller, which indexes with every
+    value anyway (a long column's ``max()`` costs a tenth of a second).
+    """
     raw = _get(container, name, where, str)
     try:
         data = base64.b64decode(raw, validate=True)
@@ -420,7 +424,7 @@ def _unpack(container: Mapping[str, Any], name: str, where: str, below: int) -> 
         raise ValueError(f"{where}.{name}: not a packed index column ({error})") from None
     if sys.byteorder == "big":
         packed.byteswap()
-    if packed and max(packed) >= below:
+    if below is not None and packed and max(packed) >= below:
         raise ValueError(f"{where}.{name}: index {max(packed)} out of range (below {below})")
     return packed
 
@@ -579,11 +583,11 @@ def _read_edges(
 
     n = len(keys)
     out_degree = _unpack(edges, "out_degree", where, n + 1)
-    out_v = _unpack(edges, "out_v", where, n)
-    out_link = _unpack(edges, "out_link", where, len(table))
+    out_v = _unpack(edges, "out_v", where, None)  # checked as used, in _fill
+    out_link = _unpack(edges, "out_link", where, None)
     in_degree = _unpack(edges, "in_degree", where, n + 1)
-    in_u = _unpack(edges, "in_u", where, n)
-    in_link = _unpack(edges, "in_link", where, len(table))
+    in_u = _unpack(edges, "in_u", where, None)
+    in_link = _unpack(edges, "in_link", where, None)
     # The two halves must describe the same edges: same counts, same index sums.
     if not (
         len(out_degree) == len(in_degree) == n
@@ -594,8 +598,8 @@ def _read_edges(
         and sum(in_u) == sum(map(operator.mul, range(n), out_degree))
     ):
         raise ValueError(f"{where}: the out_* and in_* columns do not describe the same edges")
-    _fill(model.graph._succ, keys, out_degree, out_v, out_link, table, f"{where}.out_v")
-    _fill(model.graph._pred, keys, in_degree, in_u, in_link, table, f"{where}.in_u")
+    _fill(model.graph._succ, keys, out_degree, out_v, out_link, table, f"{where}.out_")
+    _fill(model.graph._pred, keys, in_degree, in_u, in_link, table, f"{where}.in_")
 
 
 class _BadRowError(ValueError):
@@ -630,7 +634,10 @@ def _fill(
             start = end
             yield key, found
 
-    adjacency.update(neighbours())
+    try:
+        adjacency.update(neighbours())
+    except IndexError:
+        raise ValueError(f"{where}*: a node or link index is out of range") from None
 
 
 def _model_from_body_1(body: Mapping[str, Any]) -> ShowGraph:

@@ -301,7 +301,7 @@ def packed(*numbers: int) -> str:
         ("nodes.facts.ACTOR.nmae", [], "nodes.facts.ACTOR: columns ['name', 'nmae']"),
         ("nodes.facts.EPISODE.number", [1], "nodes.facts.EPISODE.number: expected a list"),
         ("edges.out_link", packed(1, 2), "edges: the out_* and in_* columns do not describe"),
-        ("edges.out_v", packed(*[10**6] * 3), "edges.out_v: index 1000000 out of range"),
+        ("edges.out_v", packed(*[10**6] * 3), "edges: the out_* and in_* columns do not"),
         ("edges.links.0", [], "edges.links[0]: empty"),
         ("edges.links.1", [["x", 0]], "edges.links[1]: expected [[relation, attr row], ...]"),
         ("edges.relations.0", "LIKES", "edges.relations: 'LIKES' is not a valid Relation"),
@@ -318,6 +318,16 @@ def test_a_corrupt_snapshot_names_the_file_and_what_is_wrong(
         read_snapshot(path)
     assert str(caught.value).startswith(f"{path}: cannot read the snapshot: ")
     assert message in str(caught.value)
+
+
+def test_links_out_of_range_in_both_halves_are_found_as_they_are_used(tmp_path: Path) -> None:
+    path = tmp_path / "snapshot.json"
+    body = snapshot_of(load_graph(), path)
+    edges = len(base64.b64decode(body["edges"]["out_link"])) // 4
+    body["edges"]["out_link"] = body["edges"]["in_link"] = packed(*[10**6] * edges)
+    path.write_bytes(orjson.dumps(body))
+    with pytest.raises(StoreError, match=r"edges\.out_\*: a node or link index is out of range"):
+        read_snapshot(path)
 
 
 def test_a_snapshot_that_is_not_json_names_the_file(tmp_path: Path) -> None:
