@@ -34,9 +34,25 @@ class RWLock:
         try:
             yield
         finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
+            self.release_read()
+
+    def try_read(self) -> bool:
+        """Start reading only if no writer holds or awaits the lock; never waits.
+
+        For callers that must not block (the event loop): on False they read
+        from a thread instead. A True must be paired with ``release_read``.
+        """
+        with self._cond:
+            if self._writer is not None or self._waiting_writers:
+                return False
+            self._readers += 1
+            return True
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()  # only a writer waits on readers
 
     @contextmanager
     def writing(self) -> Iterator[None]:

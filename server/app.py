@@ -23,6 +23,7 @@ from schema import build_schema
 from server.auth import load_tokens
 from server.bodylimit import BodySizeLimit
 from server.caching import PersistedQueries, ResponseCache, load_allow_list
+from server.compiled import CompiledQueries
 from server.cors import WebSocketOriginGuard, cors_middleware
 from server.executor import executor_class
 from server.explorer import explorer_routes
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
         ),
         client_key=partial(client_key, trusted_proxies=parse_networks(settings.trusted_proxies)),
         observer=observe,
+        compiled=CompiledQueries(schema, settings),
     )
 
     async def healthz(request: Request) -> Response:

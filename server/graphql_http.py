@@ -38,6 +38,7 @@ from server.caching import (
     etag,
     response_key,
 )
+from server.compiled import CompiledQueries, Plan
 from server.context import RequestContext
 from server.errors import format_error, masked_entry
 from server.executor import is_timeout
@@ -50,6 +51,9 @@ from server.writes import WriteSide, operation_of
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 STATIC_PREFIX = "/static/graphiql"
+
+# A compiled query that took less than this last time runs on the event loop.
+INLINE_SECONDS = 0.001
 
 logger = logging.getLogger("showgraph.http")
 
@@ -127,7 +131,8 @@ class GraphQLEndpoint:
     answers carry an ETag and ``cache_control``); ``persisted`` resolves
     persisted-query hashes and enforces an allow-list. ``observer`` is told
     about every answer (operation, status, time, error codes), so metrics and
-    access logs need not parse requests or responses again.
+    access logs need not parse requests or responses again. ``compiled``
+    runs queries that ran before from their compiled plans.
     """
 
     def __init__(
@@ -141,6 +146,7 @@ class GraphQLEndpoint:
         persisted: PersistedQueries | None = None,
         cache_control: str = "no-cache",
         observer: Callable[[Observation], None] | None = None,
+        compiled: CompiledQueries | None = None,
     ) -> None:
         self.schema = schema
         self.graph = graph
@@ -151,6 +157,7 @@ class GraphQLEndpoint:
         self.persisted = persisted or PersistedQueries()
         self.cache_control = cache_control
         self.observer = observer
+        self.compiled = compiled
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request) -> Response:
@@ -317,9 +324,20 @@ class GraphQLEndpoint:
             else (self.graph.lock.reading)
         )
 
+        if operation is OperationType.QUERY and self.compiled is not None and params.query:
+            plan = self.compiled.plan(params.query, params.operation_name)
+            if plan is not None:
+                planned = await self._run_plan(plan, params.variables, context)
+                if planned is not None:
+                    return planned, context.cost or 1
+                context = replace(context, charge=None)  # charged already, if at all
+
         def run(*args: Any, **kwargs: Any) -> ExecutionResult:
             with lock():
-                return self.schema.execute_sync(*args, **kwargs)
+                result = self.schema.execute_sync(*args, **kwargs)
+            if operation is OperationType.QUERY and not result.errors and self.compiled:
+                self.compiled.learn(params.query or "", params.operation_name)
+            return result
 
         try:
             result = await run_in_threadpool(
@@ -348,6 +366,31 @@ class GraphQLEndpoint:
             else:
                 message = f"Unknown operation named {params.operation_name!r}."
             return ExecutionResult(data=None, errors=[GraphQLError(message)]), 1
+
+    async def _run_plan(
+        self, plan: Plan, variables: dict[str, Any] | None, context: RequestContext
+    ) -> ExecutionResult | None:
+        """A compiled query's result, or None when the ordinary pipeline must answer.
+
+        A plan that ran quickly last time runs here on the event loop, sparing
+        the hand-over to a worker thread (which costs more than such a query);
+        others, and any plan while a write holds or awaits the graph, run in a
+        thread so the loop never waits.
+        """
+        assert self.compiled is not None
+        lock = self.graph.lock
+        if plan.seconds < INLINE_SECONDS and lock.try_read():
+            try:
+                return self.compiled.execute(plan, variables, context)
+            finally:
+                lock.release_read()
+
+        def run() -> ExecutionResult | None:
+            assert self.compiled is not None
+            with lock.reading():
+                return self.compiled.execute(plan, variables, context)
+
+        return await run_in_threadpool(run)
 
 
 def _response_media_type(request: Request) -> str:

@@ -30,6 +30,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     Node,
     OperationDefinitionNode,
@@ -300,46 +301,62 @@ class QueryLimits(SchemaExtension):
         yield
 
     def _refusal(self) -> GraphQLError | None:
-        """Why the operation must not run, or None; charges the rate limit when it may."""
         context = self.execution_context
         document = context.graphql_document
         assert document is not None  # execution follows a parsed document
         request = context.context if isinstance(context.context, RequestContext) else None
-        several = len(_operations(document)) > 1
-        if request is not None and request.operation_name is None and several:
-            return GraphQLError(
-                "The document has several operations: say which to run with `operationName`."
-            )
-        try:
-            estimate = operation_cost(
-                context.schema._schema,
-                document,
-                context.operation_name,
-                context.variables,
-                DEFAULT_PAGE_SIZE,
-            )
-        except RecursionError:  # fragments spread inside each other past the stack
-            return _depth_error(self.settings.max_depth + 1, self.settings.max_depth)
-        largest = estimate.largest_page()
-        if largest is not None and largest.size > self.settings.max_page_size:
-            limit = self.settings.max_page_size
-            return GraphQLError(  # as the schema words it (schema.connections), located
-                f"`first` is limited to {limit} items per page (got {largest.size}); "
-                "page through with `after`",
-                largest.node,
-                extensions={"code": "BAD_USER_INPUT", "limit": limit},
-            )
-        if estimate.cost > self.settings.max_cost:
-            return LimitExceededError(
-                f"Cost limit exceeded: the query would cost {estimate.cost}, counting each "
-                f"field once per item of the lists above it; the limit is "
-                f"{self.settings.max_cost}.",
-                setting="max_cost",
-                limit=self.settings.max_cost,
-                cost=estimate.cost,
-            )
-        if request is not None:
-            request.cost = estimate.cost
-            if request.charge is not None:
-                return request.charge(estimate.cost)
-        return None
+        return operation_refusal(
+            self.settings,
+            context.schema._schema,
+            document,
+            context.operation_name,
+            context.variables,
+            request,
+        )
+
+
+def operation_refusal(
+    settings: Settings,
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    request: RequestContext | None,
+) -> GraphQLError | None:
+    """Why the operation must not run, or None; charges the rate limit when it may.
+
+    ``operation_name`` is the one that runs (Strawberry fills it in), while
+    ``request.operation_name`` is what the client sent.
+    """
+    several = len(_operations(document)) > 1
+    if request is not None and request.operation_name is None and several:
+        return GraphQLError(
+            "The document has several operations: say which to run with `operationName`."
+        )
+    try:
+        estimate = operation_cost(schema, document, operation_name, variables, DEFAULT_PAGE_SIZE)
+    except RecursionError:  # fragments spread inside each other past the stack
+        return _depth_error(settings.max_depth + 1, settings.max_depth)
+    largest = estimate.largest_page()
+    if largest is not None and largest.size > settings.max_page_size:
+        limit = settings.max_page_size
+        return GraphQLError(  # as the schema words it (schema.connections), located
+            f"`first` is limited to {limit} items per page (got {largest.size}); "
+            "page through with `after`",
+            largest.node,
+            extensions={"code": "BAD_USER_INPUT", "limit": limit},
+        )
+    if estimate.cost > settings.max_cost:
+        return LimitExceededError(
+            f"Cost limit exceeded: the query would cost {estimate.cost}, counting each "
+            f"field once per item of the lists above it; the limit is "
+            f"{settings.max_cost}.",
+            setting="max_cost",
+            limit=settings.max_cost,
+            cost=estimate.cost,
+        )
+    if request is not None:
+        request.cost = estimate.cost
+        if request.charge is not None:
+            return request.charge(estimate.cost)
+    return None

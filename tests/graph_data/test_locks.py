@@ -50,3 +50,35 @@ def test_a_writer_excludes_readers_and_may_re_enter_and_read() -> None:
         seen.append("writer done")
     reader.join(timeout=5)
     assert seen == ["nested", "writer done", "r"]
+
+
+def test_try_read_never_waits_and_refuses_while_a_writer_holds_or_awaits() -> None:
+    lock = RWLock()
+    entered, leave = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with lock.writing():
+            entered.set()
+            leave.wait()
+
+    assert lock.try_read()  # free: reading starts at once
+    writing = threading.Thread(target=writer)
+    writing.start()
+    assert not entered.wait(timeout=0.2)  # the writer waits for our reader...
+    assert not lock.try_read()  # ...and a new reader does not jump ahead of it
+    lock.release_read()
+    assert entered.wait(timeout=5)  # the last reader leaving let the writer in
+    assert not lock.try_read()  # while it writes, no reader starts
+    leave.set()
+    writing.join(timeout=5)
+    assert lock.try_read()
+    lock.release_read()
+
+
+def test_try_read_shares_with_other_readers() -> None:
+    lock = RWLock()
+    with lock.reading():
+        assert lock.try_read()
+        lock.release_read()
+    with lock.writing():  # nobody reads any more, so a writer gets in
+        pass

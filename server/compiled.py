@@ -1,0 +1,603 @@
+"""Compiled queries: a document that ran once runs again as a plan, not through graphql-core.
+
+For every field of every request, graphql-core collects the selection set,
+looks up the field's definition, builds a resolve info, coerces the
+arguments and completes the value by its type, and Strawberry then converts
+the arguments again and builds its own info: about 20 µs a field, where the
+resolver itself takes one or two. For a document that has already run, all of
+that except the resolver call is fixed. So the first successful run of a
+query compiles a ``Plan``: for each selection set, the response keys in
+order, each with the resolver to call, its arguments (converted once when
+they use no variables) and a function that completes its value the way
+graphql-core would. Later requests walk the plan.
+
+A plan only runs the happy path. Whenever graphql-core would have to report
+something (a resolver raises, a non-null field is null, a value does not
+serialize, a variable does not coerce) the plan gives up with ``UnsupportedError``
+and the request runs through the ordinary executor, which produces the
+specified errors and partial data; queries only read, so running one twice is
+harmless. Documents that use directives or introspection are never compiled.
+The tests run every kind of query both ways and compare the answers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any, TypeGuard
+
+import strawberry
+from graphql import (
+    BooleanValueNode,
+    DocumentNode,
+    FieldNode,
+    FloatValueNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLString,
+    InlineFragmentNode,
+    IntValueNode,
+    Node,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    get_argument_values,
+    get_variable_values,
+    is_abstract_type,
+    parse,
+)
+from graphql.execution.values import VariableValues
+from graphql.pyutils import Path as ResponsePath
+from graphql.utilities import type_from_ast
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import ExecutionResult
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
+
+from server.context import RequestContext
+from server.executor import ExecutionTimeoutError
+from server.limits import operation_refusal
+from server.settings import Settings
+
+CACHE_SIZE = 1024
+MAX_INT = 2**31 - 1
+MIN_INT = -(2**31)
+
+
+class UnsupportedError(Exception):
+    """Something the plan does not model: the ordinary executor answers instead."""
+
+
+class _TimedOutError(Exception):
+    """The request ran past its deadline while walking the plan."""
+
+
+@dataclass(slots=True)
+class Run:
+    """One execution of a plan: what changes from one request to the next."""
+
+    plan: Plan
+    context: Any
+    variables: VariableValues | None
+    deadline: float
+    infos: dict[int, Info] = field(default_factory=dict)
+    arguments: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def info(self, resolver: FieldResolver) -> Info:
+        """Strawberry's info for a field, made once per request (resolvers read its context)."""
+        found = self.infos.get(resolver.index)
+        if found is None:
+            found = self.infos[resolver.index] = Info(
+                _raw_info=self.plan.raw_info(resolver, self), _field=resolver.definition
+            )
+        return found
+
+    def check_deadline(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _TimedOutError
+
+
+Resolve = Callable[[Any, Run], Any]
+Complete = Callable[[Any, Run], Any]
+
+
+class FieldResolver:
+    """Calls one field's resolver as Strawberry would, minus what is the same every time."""
+
+    __slots__ = (
+        "definition",
+        "field_nodes",
+        "function",
+        "graphql_field",
+        "index",
+        "info_name",
+        "name",
+        "parent",
+        "source_names",
+        "static_arguments",
+        "takes_self",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        field_nodes: tuple[FieldNode, ...],
+        parent: GraphQLObjectType,
+        graphql_field: GraphQLField,
+        definition: StrawberryField,
+        static_arguments: dict[str, Any] | None,  # None: they depend on the request's variables
+    ) -> None:
+        resolver = definition.base_resolver
+        assert resolver is not None
+        self.index = index
+        self.name: str = field_nodes[0].name.value
+        self.field_nodes = field_nodes
+        self.parent = parent
+        self.graphql_field = graphql_field
+        self.definition = definition
+        self.static_arguments = static_arguments
+        if not callable(resolver.wrapped_func):
+            raise UnsupportedError(f"{parent.name}.{self.name} has an uncallable resolver")
+        self.function: Callable[..., Any] = resolver.wrapped_func
+        self.takes_self = resolver.self_parameter is not None
+        self.info_name = resolver.info_parameter.name if resolver.info_parameter else None
+        self.source_names = tuple(
+            reserved.name
+            for reserved in (resolver.root_parameter, resolver.parent_parameter)
+            if reserved is not None
+        )
+
+    def __call__(self, source: Any, run: Run) -> Any:
+        kwargs = self.static_arguments
+        if kwargs is None:
+            kwargs = self.arguments(run)
+        if self.info_name is not None or self.source_names:
+            kwargs = dict(kwargs)
+            if self.info_name is not None:
+                kwargs[self.info_name] = run.info(self)
+            for name in self.source_names:
+                kwargs[name] = source
+        if self.takes_self:
+            return self.function(source, **kwargs)
+        return self.function(**kwargs)
+
+    def arguments(self, run: Run) -> dict[str, Any]:
+        """The arguments with this request's variables, converted once per request."""
+        found = run.arguments.get(self.index)
+        if found is None:
+            coerced = get_argument_values(self.graphql_field, self.field_nodes[0], run.variables)
+            found = run.arguments[self.index] = run.plan.convert(self.definition, coerced)
+        return found
+
+
+@dataclass(slots=True)
+class FieldPlan:
+    key: str  # the response key: the alias, or the field's name
+    resolve: Resolve
+    complete: Complete
+
+
+@dataclass(slots=True)
+class SelectionPlan:
+    """The fields one selection set asks of one object type, in response order."""
+
+    fields: list[FieldPlan]
+    accepted: set[type] = field(default_factory=set)  # classes is_type_of already accepted
+
+
+class Plan:
+    """One operation of one document, compiled against the schema; thread-safe to run."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+    ) -> None:
+        self.schema = schema
+        self.graphql_schema: GraphQLSchema = schema._schema
+        self.operation = operation
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.document = document
+        self.has_variables = bool(operation.variable_definitions)
+        self.seconds = math.inf  # how long the last run took; unknown until one ran
+        self._indexes = itertools.count()  # atomic: abstract types compile while running
+        root = self.graphql_schema.query_type
+        if operation.operation is not OperationType.QUERY or root is None:
+            raise UnsupportedError("only queries are compiled")
+        self._root_type = root
+        self.root = self._selection(root, [operation.selection_set])
+
+    # --- running -----------------------------------------------------------------------
+
+    def execute(
+        self, context: Any, variables: Mapping[str, Any] | None, timeout: float
+    ) -> dict[str, Any]:
+        """The ``data`` of a successful run; ``UnsupportedError`` (or any error) when it is not one.
+
+        Raises ``ExecutionTimeoutError`` past ``timeout`` seconds, as the
+        ordinary executor does.
+        """
+        coerced = None
+        if self.has_variables:
+            definitions = self.operation.variable_definitions or ()
+            found = get_variable_values(self.graphql_schema, definitions, dict(variables or {}))
+            if isinstance(found, list):
+                raise UnsupportedError("the variables do not coerce")
+            coerced = found
+        deadline = time.monotonic() + timeout if math.isfinite(timeout) else math.inf
+        run = Run(self, context, coerced, deadline)
+        try:
+            return self._object(self.root, None, run)
+        except _TimedOutError:
+            raise ExecutionTimeoutError(timeout) from None
+
+    @staticmethod
+    def _object(selection: SelectionPlan, source: Any, run: Run) -> dict[str, Any]:
+        run.check_deadline()
+        return {f.key: f.complete(f.resolve(source, run), run) for f in selection.fields}
+
+    def raw_info(self, resolver: FieldResolver, run: Run) -> GraphQLResolveInfo[Any]:
+        return GraphQLResolveInfo(
+            field_name=resolver.name,
+            field_nodes=list(resolver.field_nodes),
+            return_type=resolver.graphql_field.type,
+            parent_type=resolver.parent,
+            path=ResponsePath(None, resolver.field_nodes[0].name.value, resolver.parent.name),
+            schema=self.graphql_schema,
+            fragments=self.fragments,
+            root_value=None,
+            operation=self.operation,
+            variable_values=run.variables,  # type: ignore[arg-type]
+            context=run.context,
+            is_awaitable=_never_awaitable,
+            abort_signal=None,
+            async_helpers=None,  # type: ignore[arg-type]
+        )
+
+    def convert(self, definition: StrawberryField, coerced: dict[str, Any]) -> dict[str, Any]:
+        """GraphQL argument values as the resolver takes them (inputs, enums, python names)."""
+        return convert_arguments(
+            coerced,
+            definition.arguments,
+            scalar_registry=self.schema.schema_converter.scalar_registry,
+            config=self.schema.config,
+        )
+
+    # --- compiling ---------------------------------------------------------------------
+
+    def _selection(
+        self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> SelectionPlan:
+        grouped: dict[str, list[FieldNode]] = {}
+        for selection_set in selection_sets:
+            self._collect(parent, selection_set, grouped, set())
+        return SelectionPlan([self._field(parent, key, nodes) for key, nodes in grouped.items()])
+
+    def _collect(
+        self,
+        parent: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        grouped: dict[str, list[FieldNode]],
+        spread: set[str],
+    ) -> None:
+        """Fields by response key, through fragments, as graphql-core's collect_fields does."""
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise UnsupportedError("directives decide per request")
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                grouped.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if self._applies(selection, parent):
+                    self._collect(parent, selection.selection_set, grouped, spread)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if name in spread or fragment is None:
+                    continue
+                spread.add(name)
+                if fragment.directives:
+                    raise UnsupportedError("directives decide per request")
+                if self._applies(fragment, parent):
+                    self._collect(parent, fragment.selection_set, grouped, spread)
+
+    def _applies(
+        self, fragment: InlineFragmentNode | FragmentDefinitionNode, parent: GraphQLObjectType
+    ) -> bool:
+        condition = fragment.type_condition
+        if condition is None:
+            return True
+        wanted = type_from_ast(self.graphql_schema, condition)
+        if wanted is parent:
+            return True
+        if wanted is not None and is_abstract_type(wanted):
+            return self.graphql_schema.is_sub_type(wanted, parent)
+        return False
+
+    def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> FieldPlan:
+        name = nodes[0].name.value
+        if name == "__typename":
+            type_name = parent.name
+            return FieldPlan(key, lambda source, run: type_name, _identity)
+        if name.startswith("__"):
+            raise UnsupportedError("introspection runs through graphql-core")
+        graphql_field = parent.fields[name]
+        definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if not isinstance(definition, StrawberryField) or definition.extensions:
+            raise UnsupportedError(f"{parent.name}.{name} is not a plain Strawberry field")
+        if definition.is_async:
+            raise UnsupportedError(f"{parent.name}.{name} is asynchronous")
+        complete = self._completer(graphql_field.type, nodes)
+        if definition.is_basic_field:
+            if definition.default_resolver is not getattr:
+                raise UnsupportedError("a custom default resolver")
+            getter = attrgetter(definition.python_name)
+            return FieldPlan(key, lambda source, run: getter(source), complete)
+        static = None
+        if not _uses_variables(nodes[0]):
+            static = self.convert(definition, get_argument_values(graphql_field, nodes[0]))
+        resolver = FieldResolver(
+            next(self._indexes), tuple(nodes), parent, graphql_field, definition, static
+        )
+        return FieldPlan(key, resolver, complete)
+
+    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Complete:
+        """How graphql-core's complete_value would turn a resolved value into JSON."""
+        if isinstance(type_, GraphQLNonNull):
+            inner = self._completer(type_.of_type, nodes)
+
+            def complete_non_null(value: Any, run: Run) -> Any:
+                if value is None:
+                    raise UnsupportedError("null in a non-null field")
+                return inner(value, run)
+
+            return complete_non_null
+        if isinstance(type_, GraphQLList):
+            item = self._completer(type_.of_type, nodes)
+
+            def complete_list(value: Any, run: Run) -> Any:
+                if value is None:
+                    return None
+                if not isinstance(value, list | tuple):
+                    raise UnsupportedError("not a list")
+                return [item(each, run) for each in value]
+
+            return complete_list
+        if isinstance(type_, GraphQLScalarType):
+            return _scalar_completer(type_)
+        if isinstance(type_, GraphQLEnumType):
+            return _enum_completer(type_)
+        if isinstance(type_, GraphQLObjectType):
+            return self._object_completer(type_, nodes)
+        return self._abstract_completer(type_, nodes)
+
+    def _object_completer(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Complete:
+        selection = self._selection(type_, _subselections(nodes))
+        is_type_of = type_.is_type_of
+        walk = self._object
+
+        def complete_object(value: Any, run: Run) -> Any:
+            if value is None:
+                return None
+            if is_type_of is not None and type(value) not in selection.accepted:
+                if not is_type_of(value, None):  # type: ignore[arg-type]
+                    raise UnsupportedError(f"not a {type_.name}")
+                selection.accepted.add(type(value))
+            return walk(selection, value, run)
+
+        return complete_object
+
+    def _abstract_completer(self, type_: GraphQLAbstractType, nodes: list[FieldNode]) -> Complete:
+        """Objects of an interface or union: one compiled selection per concrete type."""
+        by_class: dict[type, Complete] = {}
+
+        def complete_abstract(value: Any, run: Run) -> Any:
+            if value is None:
+                return None
+            complete = by_class.get(type(value))
+            if complete is None:
+                try:
+                    complete = self._concrete(type_, type(value), nodes)
+                except UnsupportedError as error:
+                    complete = _refuse(str(error))
+                by_class[type(value)] = complete
+            return complete(value, run)
+
+        return complete_abstract
+
+    def _concrete(
+        self, abstract: GraphQLAbstractType, cls: type, nodes: list[FieldNode]
+    ) -> Complete:
+        """The completer for objects of ``cls`` where ``abstract`` is expected."""
+        definition = getattr(cls, "__strawberry_definition__", None)
+        if definition is None or definition.is_graphql_generic:
+            raise UnsupportedError(f"cannot tell the GraphQL type of {cls.__name__}")
+        runtime = self.graphql_schema.get_type(definition.name)
+        if not isinstance(runtime, GraphQLObjectType) or not self.graphql_schema.is_sub_type(
+            abstract, runtime
+        ):
+            raise UnsupportedError(f"{definition.name} is not a possible type of {abstract.name}")
+        return self._object_completer(runtime, nodes)
+
+
+class CompiledQueries:
+    """Plans by (document, operation name), learnt from documents that ran successfully.
+
+    ``execute`` runs a plan under the same limits as the ordinary pipeline
+    (``server.limits``): the cost and page sizes with the request's
+    variables, the rate limit and the execution time limit.
+    """
+
+    def __init__(
+        self, schema: strawberry.Schema, settings: Settings, max_entries: int = CACHE_SIZE
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.max_entries = max_entries
+        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def plan(self, query: str, operation_name: str | None) -> Plan | None:
+        """The plan of a document that ran before, or None (then run it the ordinary way)."""
+        return self._plans.get((query, operation_name))
+
+    def learn(self, query: str, operation_name: str | None) -> None:
+        """Compile a document that just ran successfully; one that cannot be is remembered too."""
+        key = (query, operation_name)
+        if key in self._plans:
+            return
+        try:
+            plan: Plan | None = compile_query(self.schema, query, operation_name)
+        except (UnsupportedError, GraphQLError, KeyError):
+            plan = None
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > self.max_entries:
+                self._plans.popitem(last=False)  # the oldest learnt: a plan is cheap to redo
+
+    def execute(
+        self, plan: Plan, variables: dict[str, Any] | None, context: RequestContext
+    ) -> ExecutionResult | None:
+        """The result of running ``plan``, or None when the ordinary pipeline must answer.
+
+        A request refused by a limit gets None, so that the pipeline words the
+        refusal; once the cost is charged to the client, every answer is
+        given here, so it is never charged twice.
+        """
+        refusal = operation_refusal(
+            self.settings,
+            self.schema._schema,
+            plan.document,
+            context.operation_name,
+            variables,
+            context,
+        )
+        if refusal is not None:
+            charged = context.cost is not None and context.charge is not None
+            return ExecutionResult(data=None, errors=[refusal]) if charged else None
+        started = time.perf_counter()
+        try:
+            data = plan.execute(context, variables, self.settings.execution_timeout)
+        except ExecutionTimeoutError as error:
+            return ExecutionResult(data=None, errors=[error])
+        except Exception:  # anything unusual is the ordinary executor's to word
+            return None
+        finally:
+            plan.seconds = time.perf_counter() - started
+        return ExecutionResult(data=data, errors=None)
+
+
+def compile_query(schema: strawberry.Schema, query: str, operation_name: str | None) -> Plan:
+    """The plan of one operation of a valid document; ``UnsupportedError`` if it has no plan."""
+    document = parse(query)
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) != 1:
+            raise UnsupportedError("which operation to run is not said")
+        operation = operations[0]
+    else:
+        matches = [op for op in operations if op.name and op.name.value == operation_name]
+        if len(matches) != 1:
+            raise UnsupportedError(f"no single operation named {operation_name!r}")
+        operation = matches[0]
+    if operation.directives:
+        raise UnsupportedError("directives decide per request")
+    return Plan(schema, document, operation)
+
+
+def _subselections(nodes: list[FieldNode]) -> list[SelectionSetNode]:
+    return [node.selection_set for node in nodes if node.selection_set is not None]
+
+
+def _uses_variables(node: Node) -> bool:
+    """Whether a field's arguments refer to any variable (then they are coerced per request)."""
+    return any(_value_uses_variables(argument.value) for argument in node.arguments or ())  # type: ignore[attr-defined]
+
+
+def _value_uses_variables(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, IntValueNode | FloatValueNode | StringValueNode | BooleanValueNode):
+        return False
+    children = getattr(value, "values", None) or [f.value for f in getattr(value, "fields", ())]
+    return any(_value_uses_variables(child) for child in children)
+
+
+def _refuse(reason: str) -> Complete:
+    def refuse(value: Any, run: Run) -> Any:
+        raise UnsupportedError(reason)
+
+    return refuse
+
+
+def _identity(value: Any, run: Run) -> Any:
+    return value
+
+
+def _never_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
+    return False
+
+
+def _scalar_completer(type_: GraphQLScalarType) -> Complete:
+    """Serialize as graphql-core does; the common exact types skip the call."""
+    serialize = type_.serialize
+    exact: type | None = None
+    if type_ is GraphQLString or type_ is GraphQLID:
+        exact = str
+    elif type_ is GraphQLBoolean:
+        exact = bool
+
+    def complete_scalar(value: Any, run: Run) -> Any:
+        if value is None:
+            return None
+        if type(value) is exact:
+            return value
+        if type_ is GraphQLInt and type(value) is int and MIN_INT <= value <= MAX_INT:
+            return value
+        serialized = serialize(value)
+        if serialized is None:
+            raise UnsupportedError("a scalar that serialized to null")
+        return serialized
+
+    return complete_scalar
+
+
+def _enum_completer(type_: GraphQLEnumType) -> Complete:
+    names: dict[Any, Any] = {}  # value -> name; the enum's values are few and fixed
+
+    def complete_enum(value: Any, run: Run) -> Any:
+        if value is None:
+            return None
+        name = names.get(value)
+        if name is None:
+            name = names[value] = type_.serialize(value)
+        return name
+
+    return complete_enum

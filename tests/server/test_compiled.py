@@ -1,0 +1,335 @@
+"""Compiled queries answer exactly as graphql-core does, or step aside.
+
+Every query here runs both ways, through Strawberry and graphql-core and
+through its compiled plan, and the answers must be the same bytes (the same
+keys in the same order). Where graphql-core reports an error, the plan must
+refuse to answer, so the ordinary executor words it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pytest
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    get_named_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import queries
+from starlette.testclient import TestClient
+
+from graph_data import ShowGraph
+from graph_data.kinds import NodeKind
+from schema.relay import encode_key
+from server.app import create_app, served_schema
+from server.compiled import CompiledQueries, UnsupportedError, compile_query
+from server.context import RequestContext
+from server.executor import ExecutionTimeoutError
+from server.settings import Settings
+from tests.server.test_properties import SCALARS
+
+# Limits out of the way: the plans are compared on what execution does.
+UNLIMITED = Settings(max_cost=10**9, max_depth=100, max_aliases=1000, max_tokens=100_000)
+SCHEMA = served_schema(UNLIMITED)
+
+KIT = encode_key("actor:kit-connor")
+SHOW = encode_key("show:heartstopper")
+EPISODE_FIELDS = "number title releaseDate season { number premiereDate }"
+
+# (query, variables): every kind of field, argument, fragment and abstract type.
+CORPUS: list[tuple[str, dict[str, Any] | None]] = [
+    ("{ actors { nodes { name characters { name } } } }", None),
+    ("{ graphVersion __typename }", None),
+    (
+        "{ a: actors(first: 2) { totalCount pageInfo { hasNextPage endCursor } } "
+        "b: actors(first: 2) { edges { cursor node { id name } } } }",
+        None,
+    ),
+    ("{ shows { nodes { name seasons { number episodes { " + EPISODE_FIELDS + " } } } } }", None),
+    (
+        "{ shows { edges { node { seasons { episodes { characters { name portrayals { role "
+        "actor { name characters { name } } } } } } } } } }",
+        None,
+    ),
+    (
+        "query ($id: ID!) { node(id: $id) { id __typename ... on Actor { name "
+        "portrayals { role creditedName episodeCount character { name fullName } "
+        "episodes { number } scenes { __typename } } } } }",
+        {"id": KIT},
+    ),
+    (
+        "query Named($ids: [ID!]!) { nodes(ids: $ids) { ...Who } } "
+        "fragment Who on Node { id ... on Actor { name } ... on Show { name } }",
+        {"ids": [KIT, SHOW, encode_key("actor:nobody")]},
+    ),
+    (
+        '{ node(id: "' + KIT + '") { ... on Sourced { sources { title kind url } '
+        'sourcesOf(field: "name") { title publishedOn } } } }',
+        None,
+    ),
+    (
+        "query ($first: Int, $after: String) { characters(first: $first, after: $after) { "
+        "nodes { name } pageInfo { hasNextPage endCursor } } }",
+        {"first": 3, "after": None},
+    ),
+    (
+        '{ characters(where: { name: { contains: "a" } }, orderBy: NAME_DESC) { nodes { name } } }',
+        None,
+    ),
+    (
+        "query ($w: ActorWhere) { actors(where: $w, orderBy: EPISODE_COUNT_DESC) { "
+        "nodes { name episodes { title } } } }",
+        {"w": {"name": {"contains": "K"}}},
+    ),
+    (
+        '{ search(text: "charlie") { score matched node { __typename id '
+        "... on Character { name } } } }",
+        None,
+    ),
+    (
+        "query ($from: ID!, $to: ID!) { path(from: $from, to: $to) { node { id } } }",
+        {"from": KIT, "to": SHOW},
+    ),
+    (
+        '{ neighborhood(id: "' + SHOW + '", depth: 2, first: 5) { totalCount '
+        "center { id } truncated nodes { distance node { id __typename } } edges { relation } "
+        "pageInfo { hasNextPage } } }",
+        None,
+    ),
+    (
+        "{ actors { nodes { coStars(first: 3) { edges { sharedEpisodes sharedScenes "
+        "node { name } } } counts { characters shows episodes } shows { name } } } }",
+        None,
+    ),
+    ("{ sources { nodes { title kind publisher publishedOn note } } }", None),
+    (
+        "{ seasons { nodes { number status episodeCount } } episodes(first: 3) { "
+        "nodes { ...E } } } fragment E on Episode { title ...F } fragment F on Episode { number }",
+        None,
+    ),
+]
+
+
+def context(graph: ShowGraph) -> RequestContext:
+    return RequestContext(graph=graph)
+
+
+def both_ways(graph: ShowGraph, query: str, variables: dict[str, Any] | None) -> tuple[Any, Any]:
+    """(graphql-core's result, the plan's data or the exception it raised)."""
+    result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context(graph))
+    try:
+        planned: Any = compile_query(SCHEMA, query, None).execute(context(graph), variables, 10)
+    except Exception as error:  # the test looks at which one it was
+        planned = error
+    return result, planned
+
+
+@pytest.mark.parametrize(("query", "variables"), CORPUS)
+def test_a_plan_answers_the_same_bytes(
+    graph: ShowGraph, query: str, variables: dict[str, Any] | None
+) -> None:
+    result, planned = both_ways(graph, query, variables)
+    assert result.errors is None, result.errors
+    assert orjson.dumps(planned) == orjson.dumps(result.data)
+
+
+def test_where_graphql_core_reports_an_error_the_plan_steps_aside(graph: ShowGraph) -> None:
+    query = "query ($after: String) { actors(after: $after) { nodes { name } } }"
+    result, planned = both_ways(graph, query, {"after": "not a cursor"})
+    assert result.errors
+    assert "not a cursor" in result.errors[0].message
+    assert isinstance(planned, Exception)
+    result, planned = both_ways(graph, query, {"after": 12})  # a variable that does not coerce
+    assert result.errors
+    assert isinstance(planned, UnsupportedError)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ actors { nodes { name @include(if: true) } } }",
+        "query ($skip: Boolean!) { actors { nodes { name @skip(if: $skip) } } }",
+        "{ __schema { queryType { name } } }",
+        '{ __type(name: "Actor") { name } }',
+        'mutation { deleteNode(id: "x") { deleted } }',
+        "subscription { graphChanged { version } }",
+        "query A { graphVersion } query B { graphVersion }",  # which one to run is not said
+    ],
+)
+def test_documents_a_plan_does_not_model_are_not_compiled(query: str) -> None:
+    with pytest.raises(UnsupportedError):
+        compile_query(SCHEMA, query, None)
+
+
+def test_a_plan_past_its_deadline_stops_with_the_timeout_error(graph: ShowGraph) -> None:
+    plan = compile_query(SCHEMA, CORPUS[0][0], None)
+    with pytest.raises(ExecutionTimeoutError):
+        plan.execute(context(graph), None, timeout=-1)
+
+
+def test_queries_are_learnt_once_and_the_uncompilable_remembered(graph: ShowGraph) -> None:
+    compiled = CompiledQueries(SCHEMA, UNLIMITED, max_entries=2)
+    compiled.learn("{ graphVersion }", None)
+    compiled.learn("{ __schema { queryType { name } } }", None)
+    assert compiled.plan("{ graphVersion }", None) is not None
+    assert compiled.plan("{ __schema { queryType { name } } }", None) is None
+    compiled.learn("{ actors { totalCount } }", None)  # the oldest is forgotten past 2
+    assert compiled.plan("{ graphVersion }", None) is None
+    plan = compiled.plan("{ actors { totalCount } }", None)
+    assert plan is not None
+    result = compiled.execute(plan, None, context(graph))
+    assert result is not None
+    assert result.data == {"actors": {"totalCount": graph.count(NodeKind.ACTOR)}}
+
+
+# --- through HTTP --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_client(graph: ShowGraph) -> Iterator[TestClient]:
+    """An app charging every query to a bucket that does not refill during the test."""
+    limited = Settings(rate_limit=True, rate_limit_per_second=1e-6, cache_bytes=0)
+    with TestClient(create_app(limited, graph=graph)) as client:
+        yield client
+
+
+def remaining(response: Any) -> int:
+    return int(response.headers["X-RateLimit-Remaining"])
+
+
+def test_the_second_run_uses_the_plan_and_charges_the_same(
+    limited_client: TestClient,
+) -> None:
+    query = "query ($after: String) { actors(first: 2, after: $after) { nodes { name } } }"
+    compiled = limited_client.app.state.endpoint.compiled  # type: ignore[attr-defined]
+    first = limited_client.post("/graphql", json={"query": query})
+    assert compiled.plan(query, None) is not None  # learnt from a successful run
+    second = limited_client.post("/graphql", json={"query": query})
+    assert second.content == first.content
+    cost = int(first.headers["X-RateLimit-Limit"]) - remaining(first)
+    assert cost == 1 + 1 + 2 * 1  # actors, nodes, and a page of 2 with a name each
+    assert remaining(first) - remaining(second) == cost
+    # The plan steps aside for a bad cursor: the error is graphql-core's, charged once.
+    bad = limited_client.post("/graphql", json={"query": query, "variables": {"after": "x"}})
+    assert remaining(second) - remaining(bad) == cost
+    assert bad.json()["errors"][0]["path"] == ["actors"]
+    assert bad.json()["data"] is None
+
+
+def test_an_answer_from_a_plan_is_what_a_fresh_server_answers(graph: ShowGraph) -> None:
+    with TestClient(create_app(UNLIMITED, graph=graph)) as warm:
+        for query, variables in CORPUS:
+            body = {"query": query, "variables": variables}
+            headers = {"cache-control": "no-cache"}  # past the response cache, every time
+            first = warm.post("/graphql", json=body, headers=headers)
+            again = warm.post("/graphql", json=body, headers=headers)
+            assert again.content == first.content, query
+            assert first.status_code == 200
+            assert "errors" not in first.json(), first.text
+
+
+# --- generated queries ---------------------------------------------------------------------
+
+
+GENERATED = settings(
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+
+
+@GENERATED
+@given(query=queries(SCHEMA._schema, custom_scalars=SCALARS))
+def test_generated_queries_answer_the_same_or_step_aside(graph: ShowGraph, query: str) -> None:
+    """Any valid query: where graphql-core reports errors (most of these, given random
+    ids and page sizes), the plan must not answer; where it does not, the same bytes."""
+    result, planned = both_ways(graph, query, None)
+    if result.errors:
+        assert isinstance(planned, Exception), (query, result.errors)
+    else:
+        assert not isinstance(planned, Exception), (query, planned)
+        assert orjson.dumps(planned) == orjson.dumps(result.data), query
+
+
+@st.composite
+def selections(draw: st.DrawFn, parent: GraphQLNamedType, depth: int = 0) -> str:
+    """A random selection set on ``parent`` whose arguments are always acceptable.
+
+    Fields with required arguments are left out, ``first`` is small, interfaces
+    get inline fragments on some of their types (whose fields graphql-core
+    merges with the interface's), and some fields get aliases.
+    """
+    if isinstance(parent, GraphQLInterfaceType | GraphQLUnionType):
+        possible = list(SCHEMA._schema.get_possible_types(parent))
+        chosen = draw(st.lists(st.sampled_from(possible), max_size=2, unique=True))
+        fragments = [f"... on {t.name} {draw(selections(t, depth))}" for t in chosen]
+        fields = (
+            draw(selections(_fields_only(parent), depth))
+            if isinstance(parent, GraphQLInterfaceType)
+            else "{ __typename }"
+        )
+        return fields[:-1] + " ".join(fragments) + " }"
+    assert isinstance(parent, GraphQLObjectType | _FieldsOnly)
+    usable = {
+        name: field
+        for name, field in parent.fields.items()
+        if not any(is_non_null_type(a.type) for a in field.args.values())
+        and (depth < 3 or is_leaf_type(get_named_type(field.type)))
+    }
+    names = draw(st.lists(st.sampled_from(sorted(usable)), min_size=1, max_size=4, unique=True))
+    parts = ["__typename"] if draw(st.booleans()) else []
+    for name in names:
+        field = usable[name]
+        arguments = ""
+        if "first" in field.args and draw(st.booleans()):
+            arguments = f"(first: {draw(st.integers(0, 4))})"
+        alias = f"{name}Again: " if draw(st.integers(0, 5)) == 0 else ""
+        named = get_named_type(field.type)
+        inner = "" if is_leaf_type(named) else " " + draw(selections(named, depth + 1))
+        parts.append(f"{alias}{name}{arguments}{inner}")
+    return "{ " + " ".join(parts) + " }"
+
+
+@dataclass
+class _FieldsOnly:
+    """An interface's own fields, selected outside any fragment."""
+
+    fields: dict[str, Any]
+
+
+def _fields_only(interface: GraphQLInterfaceType) -> _FieldsOnly:
+    return _FieldsOnly(dict(interface.fields))
+
+
+@GENERATED
+@given(selection=selections(SCHEMA._schema.query_type))  # type: ignore[arg-type]
+def test_generated_successful_queries_answer_the_same_bytes(
+    graph: ShowGraph, selection: str
+) -> None:
+    query = "query " + selection
+    result, planned = both_ways(graph, query, None)
+    assert result.errors is None, (query, result.errors)
+    assert orjson.dumps(planned) == orjson.dumps(result.data), query
+
+
+def test_global_ids_in_the_corpus_are_real(graph: ShowGraph) -> None:
+    for global_id in (KIT, SHOW):
+        kind, _, local = base64.b64decode(global_id).decode().partition(":")
+        assert graph.node(f"{kind.lower()}:{local}") is not None
