@@ -79,8 +79,9 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
 from server.context import RequestContext
+from server.cost import QueryCost
 from server.executor import ExecutionTimeoutError
-from server.limits import operation_refusal
+from server.limits import cost_estimate, operation_refusal
 from server.settings import Settings
 
 CACHE_SIZE = 1024
@@ -121,7 +122,6 @@ class Run:
             raise _TimedOutError
 
 
-Resolve = Callable[[Any, Run], Any]
 Complete = Callable[[Any, Run], Any]
 
 
@@ -185,6 +185,23 @@ class FieldResolver:
             return self.function(source, **kwargs)
         return self.function(**kwargs)
 
+    def expression(self) -> tuple[str, dict[str, Any]]:
+        """The cheapest call doing what ``__call__`` does, for ``SelectionPlan.generate``.
+
+        Most resolvers are methods taking ``self`` and perhaps ``info``, with
+        arguments fixed in the document: those are called directly.
+        """
+        static = self.static_arguments
+        if not self.takes_self or self.source_names or static is None:
+            return "r{i}(source, run)", {"r{i}": self}
+        names: dict[str, Any] = {"f{i}": self.function, "r{i}": self, "s{i}": static}
+        arguments = ["source"]
+        if self.info_name is not None:
+            arguments.append(f"{self.info_name}=run.info(r{{i}})")
+        if static:
+            arguments.append("**s{i}")
+        return f"f{{i}}({', '.join(arguments)})", names
+
     def arguments(self, run: Run) -> dict[str, Any]:
         """The arguments with this request's variables, converted once per request."""
         found = run.arguments.get(self.index)
@@ -196,17 +213,47 @@ class FieldResolver:
 
 @dataclass(slots=True)
 class FieldPlan:
+    """One response key: a Python expression resolving it on ``source``, and its completion.
+
+    ``call`` names what it uses with an ``{i}`` suffix, bound in ``names``
+    (each field gets its own ``i`` when its selection is generated).
+    """
+
     key: str  # the response key: the alias, or the field's name
-    resolve: Resolve
+    call: str
+    names: dict[str, Any]
     complete: Complete
+    exact: type | None = None  # values of exactly this type complete as themselves
 
 
 @dataclass(slots=True)
 class SelectionPlan:
-    """The fields one selection set asks of one object type, in response order."""
+    """The fields one selection set asks of one object type, as one generated function.
 
-    fields: list[FieldPlan]
+    ``walk(source, run)`` returns the response object: a dict display with an
+    expression per key, so that resolving a field costs its resolver call and
+    little else (no loop, no per-field indirection).
+    """
+
+    walk: Callable[[Any, Run], dict[str, Any]]
     accepted: set[type] = field(default_factory=set)  # classes is_type_of already accepted
+
+    @classmethod
+    def generate(cls, type_name: str, fields: list[FieldPlan]) -> SelectionPlan:
+        names: dict[str, Any] = {}
+        entries = []
+        for i, plan in enumerate(fields):
+            call = plan.call.replace("{i}", str(i))
+            names.update({name.replace("{i}", str(i)): value for name, value in plan.names.items()})
+            names[f"c{i}"] = plan.complete
+            if plan.exact is not None:
+                names[f"t{i}"] = plan.exact
+                entries.append(f"{plan.key!r}: v if type(v := {call}) is t{i} else c{i}(v, run)")
+            else:
+                entries.append(f"{plan.key!r}: c{i}({call}, run)")
+        source = "def walk(source, run):\n    return {" + ", ".join(entries) + "}\n"
+        exec(compile(source, f"<plan of {type_name}>", "exec"), names)  # our own text
+        return cls(names["walk"])
 
 
 class Plan:
@@ -226,7 +273,8 @@ class Plan:
         }
         self.document = document
         self.has_variables = bool(operation.variable_definitions)
-        self.seconds = math.inf  # how long the last run took; unknown until one ran
+        self.seconds = math.inf  # CPU time the last run took; unknown until one ran
+        self.estimate: QueryCost | None = None  # the cost, once known, if it has no variables
         self._indexes = itertools.count()  # atomic: abstract types compile while running
         root = self.graphql_schema.query_type
         if operation.operation is not OperationType.QUERY or root is None:
@@ -254,14 +302,10 @@ class Plan:
         deadline = time.monotonic() + timeout if math.isfinite(timeout) else math.inf
         run = Run(self, context, coerced, deadline)
         try:
-            return self._object(self.root, None, run)
+            run.check_deadline()
+            return self.root.walk(None, run)
         except _TimedOutError:
             raise ExecutionTimeoutError(timeout) from None
-
-    @staticmethod
-    def _object(selection: SelectionPlan, source: Any, run: Run) -> dict[str, Any]:
-        run.check_deadline()
-        return {f.key: f.complete(f.resolve(source, run), run) for f in selection.fields}
 
     def raw_info(self, resolver: FieldResolver, run: Run) -> GraphQLResolveInfo[Any]:
         return GraphQLResolveInfo(
@@ -298,7 +342,8 @@ class Plan:
         grouped: dict[str, list[FieldNode]] = {}
         for selection_set in selection_sets:
             self._collect(parent, selection_set, grouped, set())
-        return SelectionPlan([self._field(parent, key, nodes) for key, nodes in grouped.items()])
+        fields = [self._field(parent, key, nodes) for key, nodes in grouped.items()]
+        return SelectionPlan.generate(parent.name, fields)
 
     def _collect(
         self,
@@ -344,8 +389,7 @@ class Plan:
     def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> FieldPlan:
         name = nodes[0].name.value
         if name == "__typename":
-            type_name = parent.name
-            return FieldPlan(key, lambda source, run: type_name, _identity)
+            return FieldPlan(key, repr(parent.name), {}, _identity)
         if name.startswith("__"):
             raise UnsupportedError("introspection runs through graphql-core")
         graphql_field = parent.fields[name]
@@ -355,72 +399,78 @@ class Plan:
         if definition.is_async:
             raise UnsupportedError(f"{parent.name}.{name} is asynchronous")
         complete = self._completer(graphql_field.type, nodes)
+        exact = _exact_type(graphql_field.type)
         if definition.is_basic_field:
             if definition.default_resolver is not getattr:
                 raise UnsupportedError("a custom default resolver")
             getter = attrgetter(definition.python_name)
-            return FieldPlan(key, lambda source, run: getter(source), complete)
+            return FieldPlan(key, "g{i}(source)", {"g{i}": getter}, complete, exact)
         static = None
         if not _uses_variables(nodes[0]):
             static = self.convert(definition, get_argument_values(graphql_field, nodes[0]))
         resolver = FieldResolver(
             next(self._indexes), tuple(nodes), parent, graphql_field, definition, static
         )
-        return FieldPlan(key, resolver, complete)
+        call, names = resolver.expression()
+        return FieldPlan(key, call, names, complete, exact)
 
-    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Complete:
-        """How graphql-core's complete_value would turn a resolved value into JSON."""
+    def _completer(
+        self, type_: GraphQLOutputType, nodes: list[FieldNode], nullable: bool = True
+    ) -> Complete:
+        """How graphql-core's complete_value would turn a resolved value into JSON.
+
+        A null where ``nullable`` is false is an error graphql-core reports.
+        """
         if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, nodes)
-
-            def complete_non_null(value: Any, run: Run) -> Any:
-                if value is None:
-                    raise UnsupportedError("null in a non-null field")
-                return inner(value, run)
-
-            return complete_non_null
+            return self._completer(type_.of_type, nodes, nullable=False)
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, nodes)
 
             def complete_list(value: Any, run: Run) -> Any:
                 if value is None:
-                    return None
+                    return _null(nullable)
                 if not isinstance(value, list | tuple):
                     raise UnsupportedError("not a list")
+                run.check_deadline()  # lists are where the work multiplies
                 return [item(each, run) for each in value]
 
             return complete_list
         if isinstance(type_, GraphQLScalarType):
-            return _scalar_completer(type_)
+            return _scalar_completer(type_, nullable)
         if isinstance(type_, GraphQLEnumType):
-            return _enum_completer(type_)
+            return _enum_completer(type_, nullable)
         if isinstance(type_, GraphQLObjectType):
-            return self._object_completer(type_, nodes)
-        return self._abstract_completer(type_, nodes)
+            return self._object_completer(type_, nodes, nullable)
+        return self._abstract_completer(type_, nodes, nullable)
 
-    def _object_completer(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Complete:
+    def _object_completer(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode], nullable: bool
+    ) -> Complete:
         selection = self._selection(type_, _subselections(nodes))
         is_type_of = type_.is_type_of
-        walk = self._object
+        accepted = selection.accepted
+        walk = selection.walk
 
         def complete_object(value: Any, run: Run) -> Any:
             if value is None:
-                return None
-            if is_type_of is not None and type(value) not in selection.accepted:
+                return _null(nullable)
+            if is_type_of is not None and type(value) not in accepted:
                 if not is_type_of(value, None):  # type: ignore[arg-type]
                     raise UnsupportedError(f"not a {type_.name}")
-                selection.accepted.add(type(value))
-            return walk(selection, value, run)
+                accepted.add(type(value))
+            return walk(value, run)
 
         return complete_object
 
-    def _abstract_completer(self, type_: GraphQLAbstractType, nodes: list[FieldNode]) -> Complete:
+    def _abstract_completer(
+        self, type_: GraphQLAbstractType, nodes: list[FieldNode], nullable: bool
+    ) -> Complete:
         """Objects of an interface or union: one compiled selection per concrete type."""
         by_class: dict[type, Complete] = {}
 
         def complete_abstract(value: Any, run: Run) -> Any:
             if value is None:
-                return None
+                return _null(nullable)
             complete = by_class.get(type(value))
             if complete is None:
                 try:
@@ -444,7 +494,7 @@ class Plan:
             abstract, runtime
         ):
             raise UnsupportedError(f"{definition.name} is not a possible type of {abstract.name}")
-        return self._object_completer(runtime, nodes)
+        return self._object_completer(runtime, nodes, nullable=False)  # null was checked
 
 
 class CompiledQueries:
@@ -491,6 +541,13 @@ class CompiledQueries:
         refusal; once the cost is charged to the client, every answer is
         given here, so it is never charged twice.
         """
+        estimate = None
+        if not plan.has_variables:  # then the cost is the same every time
+            if plan.estimate is None:
+                plan.estimate = cost_estimate(
+                    self.schema._schema, plan.document, context.operation_name, None
+                )
+            estimate = plan.estimate
         refusal = operation_refusal(
             self.settings,
             self.schema._schema,
@@ -498,11 +555,12 @@ class CompiledQueries:
             context.operation_name,
             variables,
             context,
+            estimate,
         )
         if refusal is not None:
             charged = context.cost is not None and context.charge is not None
             return ExecutionResult(data=None, errors=[refusal]) if charged else None
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time: a busy machine does not make a plan look slow
         try:
             data = plan.execute(context, variables, self.settings.execution_timeout)
         except ExecutionTimeoutError as error:
@@ -510,7 +568,7 @@ class CompiledQueries:
         except Exception:  # anything unusual is the ordinary executor's to word
             return None
         finally:
-            plan.seconds = time.perf_counter() - started
+            plan.seconds = time.thread_time() - started
         return ExecutionResult(data=data, errors=None)
 
 
@@ -557,6 +615,16 @@ def _refuse(reason: str) -> Complete:
     return refuse
 
 
+def _exact_type(type_: GraphQLOutputType) -> type | None:
+    """The Python type whose values a field's completion returns unchanged, if any."""
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if named is GraphQLString or named is GraphQLID:
+        return str
+    if named is GraphQLBoolean:
+        return bool
+    return None
+
+
 def _identity(value: Any, run: Run) -> Any:
     return value
 
@@ -565,7 +633,13 @@ def _never_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
     return False
 
 
-def _scalar_completer(type_: GraphQLScalarType) -> Complete:
+def _null(nullable: bool) -> None:
+    if not nullable:
+        raise UnsupportedError("null in a non-null field")
+    return
+
+
+def _scalar_completer(type_: GraphQLScalarType, nullable: bool) -> Complete:
     """Serialize as graphql-core does; the common exact types skip the call."""
     serialize = type_.serialize
     exact: type | None = None
@@ -573,13 +647,14 @@ def _scalar_completer(type_: GraphQLScalarType) -> Complete:
         exact = str
     elif type_ is GraphQLBoolean:
         exact = bool
+    is_int = type_ is GraphQLInt
 
     def complete_scalar(value: Any, run: Run) -> Any:
-        if value is None:
-            return None
         if type(value) is exact:
             return value
-        if type_ is GraphQLInt and type(value) is int and MIN_INT <= value <= MAX_INT:
+        if value is None:
+            return _null(nullable)
+        if is_int and type(value) is int and MIN_INT <= value <= MAX_INT:
             return value
         serialized = serialize(value)
         if serialized is None:
@@ -589,12 +664,12 @@ def _scalar_completer(type_: GraphQLScalarType) -> Complete:
     return complete_scalar
 
 
-def _enum_completer(type_: GraphQLEnumType) -> Complete:
+def _enum_completer(type_: GraphQLEnumType, nullable: bool) -> Complete:
     names: dict[Any, Any] = {}  # value -> name; the enum's values are few and fixed
 
     def complete_enum(value: Any, run: Run) -> Any:
         if value is None:
-            return None
+            return _null(nullable)
         name = names.get(value)
         if name is None:
             name = names[value] = type_.serialize(value)

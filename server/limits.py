@@ -45,7 +45,7 @@ from strawberry.types import ExecutionResult
 
 from schema.connections import DEFAULT_PAGE_SIZE
 from server.context import RequestContext
-from server.cost import operation_cost
+from server.cost import QueryCost, operation_cost
 from server.settings import PREFIX, Settings
 
 SCAN_CACHE_SIZE = 1024
@@ -315,6 +315,16 @@ class QueryLimits(SchemaExtension):
         )
 
 
+def cost_estimate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> QueryCost:
+    """The operation's cost and page sizes, as the limits count them."""
+    return operation_cost(schema, document, operation_name, variables, DEFAULT_PAGE_SIZE)
+
+
 def operation_refusal(
     settings: Settings,
     schema: GraphQLSchema,
@@ -322,11 +332,13 @@ def operation_refusal(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     request: RequestContext | None,
+    estimate: QueryCost | None = None,
 ) -> GraphQLError | None:
     """Why the operation must not run, or None; charges the rate limit when it may.
 
     ``operation_name`` is the one that runs (Strawberry fills it in), while
-    ``request.operation_name`` is what the client sent.
+    ``request.operation_name`` is what the client sent. ``estimate`` is the
+    operation's cost with these variables, when the caller knows it.
     """
     several = len(_operations(document)) > 1
     if request is not None and request.operation_name is None and several:
@@ -334,7 +346,8 @@ def operation_refusal(
             "The document has several operations: say which to run with `operationName`."
         )
     try:
-        estimate = operation_cost(schema, document, operation_name, variables, DEFAULT_PAGE_SIZE)
+        if estimate is None:
+            estimate = cost_estimate(schema, document, operation_name, variables)
     except RecursionError:  # fragments spread inside each other past the stack
         return _depth_error(settings.max_depth + 1, settings.max_depth)
     largest = estimate.largest_page()
