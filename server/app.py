@@ -27,6 +27,7 @@ from server.compiled import CompiledQueries
 from server.cors import WebSocketOriginGuard, cors_middleware
 from server.executor import executor_class
 from server.explorer import explorer_routes
+from server.fastlane import GraphQLFastLane
 from server.graphiql import graphiql_static_dir
 from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint, Observation
 from server.limits import QueryLimits, limit_rules
@@ -110,7 +111,15 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             *explorer_routes(),
         ],
         middleware=[
-            # Outermost first: an id for every request, 413s and CORS refusals included.
+            # Outermost first. Plain GraphQL requests leave the stack here (server.fastlane).
+            Middleware(
+                GraphQLFastLane,
+                endpoint=endpoint,
+                path="/graphql",
+                max_body_bytes=settings.max_body_bytes,
+                cors=bool(settings.cors_origins),
+            ),
+            # An id for every other request, 413s and CORS refusals included.
             Middleware(RequestIdMiddleware),
             # Then refuse big bodies before anything reads them.
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),

@@ -96,6 +96,47 @@ class ResponseCache:
         return self._bytes
 
 
+@dataclass(frozen=True, slots=True)
+class KnownRequest:
+    """What an anonymous request's exact bytes were found to ask: its cache key and operation."""
+
+    key: str
+    operation: str | None
+
+
+class KnownRequests:
+    """Request bytes already answered once, so that a repeat skips parsing them.
+
+    A client repeating a query sends the same bytes; their cache key is then
+    known without decoding JSON or hashing the document again. Keys are
+    (method, body or query string, Accept, graph version): only anonymous
+    requests are remembered, as their answer is the same for everyone. Bounded
+    in the bytes of the remembered requests.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[str, bytes, bytes, int], KnownRequest] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, raw: tuple[str, bytes, bytes, int]) -> KnownRequest | None:
+        return self._entries.get(raw)
+
+    def put(self, raw: tuple[str, bytes, bytes, int], known: KnownRequest) -> None:
+        size = len(raw[1]) + len(raw[2])
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            if raw in self._entries:
+                return
+            self._entries[raw] = known
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                (_, old, accept, _), _ = self._entries.popitem(last=False)
+                self._bytes -= len(old) + len(accept)
+
+
 class PersistedQueryError(Exception):
     """A persisted-query request that cannot run; ``code`` is Apollo's error code."""
 
@@ -120,7 +161,7 @@ class PersistedQueries:
         """
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
-            if query is not None:
+            if query is not None and self.allow_list is not None:
                 self._check_allowed(sha256(query))
             return query
         digest = _hash_of(persisted)

@@ -21,6 +21,7 @@ from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Message, Scope
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -32,6 +33,8 @@ from server.auth import Tokens
 from server.bodylimit import BodyTooLargeError
 from server.caching import (
     CachedResponse,
+    KnownRequest,
+    KnownRequests,
     PersistedQueries,
     PersistedQueryError,
     ResponseCache,
@@ -158,16 +161,18 @@ class GraphQLEndpoint:
         self.cache_control = cache_control
         self.observer = observer
         self.compiled = compiled
+        self.known = KnownRequests(cache.max_bytes // 8 if cache is not None else 0)
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request, body: bytes | None = None) -> Response:
+        """Answer one request; ``body`` is the POST body when the caller already read it."""
         started = time.perf_counter()
         request.state.graphql_operation = None  # _answer sets both once it knows them
         request.state.graphql_error_codes = ()
         request.state.token_name = self.writes.writer(request)  # rate limits count per token
         budget = self._budget(request)
         try:
-            response = await self._answer(request, budget)
+            response = await self._answer(request, budget, body)
         except BodyTooLargeError:
             self._observe(request, 413, started)
             raise  # server.bodylimit answers it with 413
@@ -181,17 +186,24 @@ class GraphQLEndpoint:
         return response
 
     def _observe(self, request: Request, status: int, started: float) -> None:
+        if self.observer is None:
+            return
+        state = request.state
+        self._tell(
+            Observation(
+                method=request.scope["method"],
+                path=request.scope["path"],  # request.url would build a whole URL per request
+                operation=state.graphql_operation,
+                status=status,
+                duration=time.perf_counter() - started,
+                error_codes=tuple(state.graphql_error_codes),
+            )
+        )
+
+    def _tell(self, seen: Observation) -> None:
         """Tell the observer; its failure is logged, never the client's problem."""
         if self.observer is None:
             return
-        seen = Observation(
-            method=request.method,
-            path=request.scope["path"],  # request.url would build a whole URL per request
-            operation=request.state.graphql_operation,
-            status=status,
-            duration=time.perf_counter() - started,
-            error_codes=tuple(request.state.graphql_error_codes),
-        )
         try:
             self.observer(seen)
         except Exception:
@@ -202,7 +214,9 @@ class GraphQLEndpoint:
             return None
         return RequestBudget(self.buckets, self.client_key(request))
 
-    async def _answer(self, request: Request, budget: RequestBudget | None) -> Response:
+    async def _answer(
+        self, request: Request, budget: RequestBudget | None, body: bytes | None
+    ) -> Response:
         try:
             if budget is not None and budget.refusal is not None:
                 raise RequestError(
@@ -214,7 +228,7 @@ class GraphQLEndpoint:
             if request.method == "GET":
                 params = _params_from_query_string(request)
             elif request.method == "POST":
-                params = await _params_from_body(request)
+                params = await _params_from_body(request, body)
             else:
                 raise RequestError(
                     405,
@@ -237,14 +251,14 @@ class GraphQLEndpoint:
             key = None
             if self.cache is not None and operation is OperationType.QUERY:
                 scope = f"{writer or 'public'}|{media_type}"
+                version = self.graph.version
                 key = response_key(
-                    params.query or "",
-                    params.operation_name,
-                    params.variables,
-                    scope,
-                    self.graph.version,
+                    params.query or "", params.operation_name, params.variables, scope, version
                 )
-                cached = None if _fresh_wanted(request) else self.cache.get(key)
+                fresh = _fresh_wanted(request)
+                if writer is None and budget is None and not fresh:
+                    await self._remember(request, version, KnownRequest(key, name))
+                cached = None if fresh else self.cache.get(key)
                 if cached is not None:
                     refusal = budget.charge(cached.cost) if budget is not None else None
                     if refusal is not None:
@@ -274,6 +288,52 @@ class GraphQLEndpoint:
             return self._cached_answer(request, key, answer)
         return Response(body, status_code=answer.status, media_type=media_type)
 
+    async def _remember(self, request: Request, version: int, known: KnownRequest) -> None:
+        """Remember what these request bytes ask, for ``known_answer``."""
+        payload = request.scope["query_string"] if request.method == "GET" else await request.body()
+        accept = _first_header(request.scope, b"accept") or b""
+        self.known.put((request.method, payload, accept, version), known)
+
+    def known_answer(self, scope: Scope, payload: bytes) -> Message | None:
+        """The cached answer to exactly these request bytes, found without parsing them.
+
+        For anonymous requests without conditions (no Authorization,
+        Cache-Control or If-None-Match) on a server without rate limits: what
+        the full path would answer from the cache, as the body message, with
+        its ``http.response.start`` message under ``"start"``. None otherwise.
+        ``payload`` is the POST body or the GET query string.
+        """
+        if self.cache is None or self.buckets is not None:
+            return None
+        started = time.perf_counter()
+        accept = None
+        for name, value in scope["headers"]:
+            if name in _CONDITIONS:
+                return None
+            if name == b"accept" and accept is None:
+                accept = value
+        known = self.known.get((scope["method"], payload, accept or b"", self.graph.version))
+        cached = self.cache.get(known.key) if known is not None else None
+        if known is None or cached is None:
+            return None
+        headers = [
+            (b"content-length", str(len(cached.body)).encode()),
+            (b"content-type", cached.media_type.encode()),
+        ]
+        if scope["method"] == "GET":
+            headers += [
+                (b"etag", etag(known.key).encode()),
+                (b"cache-control", self.cache_control.encode()),
+            ]
+        duration = time.perf_counter() - started
+        self._tell(
+            Observation(
+                scope["method"], scope["path"], known.operation, cached.status, duration, ()
+            )
+        )
+        start = {"type": "http.response.start", "status": cached.status, "headers": headers}
+        return {"type": "http.response.body", "body": cached.body, "start": start}
+
     def _cached_answer(self, request: Request, key: str, answer: CachedResponse) -> Response:
         """An answer with its validators; 304 when a GET client already holds it."""
         if request.method != "GET":
@@ -296,7 +356,7 @@ class GraphQLEndpoint:
             ) from None
         if query is None:
             raise RequestError(400, "the request has no `query`")
-        return replace(params, query=query)
+        return params if query is params.query else replace(params, query=query)
 
     async def _execute(
         self,
@@ -393,6 +453,14 @@ class GraphQLEndpoint:
         return await run_in_threadpool(run)
 
 
+# Request headers that make an answer depend on more than the request's bytes.
+_CONDITIONS = frozenset({b"authorization", b"cache-control", b"if-none-match"})
+
+
+def _first_header(scope: Scope, name: bytes) -> bytes | None:
+    return next((value for key, value in scope["headers"] if key == name), None)
+
+
 def _response_media_type(request: Request) -> str:
     """Pick the response type from Accept; 406 when the client takes neither JSON type."""
     accept = request.headers.get("accept", "")
@@ -433,11 +501,12 @@ def _params_from_query_string(request: Request) -> GraphQLParams:
     )
 
 
-async def _params_from_body(request: Request) -> GraphQLParams:
+async def _params_from_body(request: Request, raw: bytes | None) -> GraphQLParams:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != JSON:
         raise RequestError(415, f"POST bodies must be {JSON} (got {content_type or 'no type'!r})")
-    raw = await request.body()
+    if raw is None:
+        raw = await request.body()
     if not raw.strip():
         raise RequestError(400, "the body is empty; send a JSON object with a `query`")
     try:

@@ -9,6 +9,8 @@ import pytest
 
 from server.caching import (
     CachedResponse,
+    KnownRequest,
+    KnownRequests,
     PersistedQueries,
     PersistedQueryError,
     ResponseCache,
@@ -108,3 +110,14 @@ def test_allow_list_files_are_checked(tmp_path: Path) -> None:
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ValueError, match="expected a JSON list"):
         load_allow_list(path)
+
+
+def test_known_requests_are_bounded_in_bytes_and_forget_the_oldest() -> None:
+    known = KnownRequests(max_bytes=400)
+    for n in range(10):
+        known.put(("POST", b"q" * 90 + bytes([n]), b"*/*", 0), KnownRequest(f"key{n}", None))
+    kept = [n for n in range(10) if known.get(("POST", b"q" * 90 + bytes([n]), b"*/*", 0))]
+    assert kept == [6, 7, 8, 9]  # 94 bytes each: four fit in 400
+    assert known.get(("POST", b"q" * 90 + bytes([9]), b"*/*", 1)) is None  # another version
+    known.put(("POST", b"x" * 200, b"", 0), KnownRequest("big", None))  # over a quarter
+    assert known.get(("POST", b"x" * 200, b"", 0)) is None

@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.logs import JsonFormatter, log_config, valid_request_id
+from server.logs import JsonFormatter, log_config, new_request_id, valid_request_id
 from server.settings import Settings
 from tests.server.conftest import LiveServer
 
@@ -197,3 +197,9 @@ def test_the_server_logs_json_lines_and_no_token() -> None:
     )
     assert TOKEN not in output
     assert WRONG_TOKEN not in output
+
+
+def test_new_request_ids_are_distinct_and_valid() -> None:
+    ids = {new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(valid_request_id(i) and len(i) == 32 for i in ids)
