@@ -213,8 +213,12 @@ class Case:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-def run_case(case: Case, wrk: str | None) -> Measurement:
+def run_case(case: Case, wrk: str | None) -> tuple[Measurement, float]:
     """Warm up, measure under load, then wait until the target is idle again.
+
+    Returns the measurement and the target's CPU time per request (µs): on a
+    machine where other work competes for the CPUs, req/s falls with the share
+    the target gets, while its CPU time per request barely moves.
 
     Under N connections a request waits for about N others, so its latency is
     about N times its service time; a run shorter than that would complete
@@ -227,9 +231,11 @@ def run_case(case: Case, wrk: str | None) -> Measurement:
     service = warm_up(url, body)
     needed = math.ceil(MIN_REQUESTS_PER_CONNECTION * case.load.connections * service)
     load = replace(case.load, seconds=max(case.load.seconds, needed))
+    before = _cpu_ticks(case.target.pid)
     result = measure(url, body, load, wrk, case.headers)
+    used = (_cpu_ticks(case.target.pid) - before) / os.sysconf("SC_CLK_TCK")
     settle(case.target.pid)  # requests wrk gave up on may still be running
-    return result
+    return result, 1e6 * used / max(result.requests, 1)
 
 
 def warm_up(url: str, body: bytes, seconds: float = 1.0, least: int = 3) -> float:
@@ -347,6 +353,7 @@ def run(options: Options) -> dict[str, Any]:
     load = options.load
     serial = Load(connections=1, threads=1, seconds=load.seconds)
     cases: dict[str, Measurement] = {}
+    cpu_us: dict[str, float] = {}  # the target's CPU time per request
     with tempfile.TemporaryDirectory(prefix="showgraph-bench-") as scratch:
         work = Path(scratch)
         dataset = work / "bench.json"
@@ -383,7 +390,7 @@ def run(options: Options) -> dict[str, Any]:
                     Case("e_repeated", server, SMALL_QUERY, load),
                 ]
                 for case in plan:
-                    cases[case.name] = run_case(case, wrk)
+                    cases[case.name], cpu_us[case.name] = run_case(case, wrk)
                     print(f"bench: {case.name:<14} {_row(cases[case.name])}", file=sys.stderr)
                 memory = {"server": memory_mib(server.pid), "raw_app": memory_mib(raw.pid)}
         hand = time_hand_written(dataset, show["name"], deep_parsed, options.iterations)
@@ -392,6 +399,9 @@ def run(options: Options) -> dict[str, Any]:
         "deep_vs_hand_written": cases["c_deep_serial"].p50_ms / hand["median_ms"],
         "deep_loaded_vs_hand_written": cases["c_deep"].p50_ms / hand["median_ms"],
         "repeated_vs_raw": cases["e_repeated"].rps / cases["a_raw"].rps,
+        # The same two comparisons by the servers' CPU time per request (robust to other load).
+        "small_vs_raw_by_cpu": cpu_us["a_raw"] / cpu_us["b_small"],
+        "repeated_vs_raw_by_cpu": cpu_us["a_raw"] / cpu_us["e_repeated"],
     }
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -409,7 +419,10 @@ def run(options: Options) -> dict[str, Any]:
             "deep_fields": fields,
             "deep_leaf_values": leaves,
         },
-        "cases": {name: m.as_dict() for name, m in cases.items()},
+        "cases": {
+            name: {**m.as_dict(), "cpu_us_per_request": round(cpu_us[name], 1)}
+            for name, m in cases.items()
+        },
         "d_hand_written": hand,
         "ratios": {name: round(value, 3) for name, value in ratios.items()},
         "targets": {name: f"{op} {value}" for name, (op, value) in TARGETS.items()},
@@ -469,13 +482,14 @@ def report(results: dict[str, Any]) -> str:
         f"{queries['deep_answer_bytes']} B",
         "",
         f"{'case':<26}{'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} {'errors':>7}"
-        f" {'secs':>6}",
+        f" {'secs':>6} {'cpu us/req':>10}",
     ]
     for name, label in labels.items():
         m = cases[name]
         lines.append(
             f"{label:<26}{m['rps']:>10.1f} {m['p50_ms']:>9.2f} {m['p99_ms']:>9.2f} "
-            f"{m['requests']:>9} {m['errors']:>7} {m['seconds']:>6.1f}"
+            f"{m['requests']:>9} {m['errors']:>7} {m['seconds']:>6.1f} "
+            f"{m['cpu_us_per_request']:>10.1f}"
         )
     lines.append(
         f"{'(d) by hand, in process':<26}{'':>10} {hand['median_ms']:>9.2f} {'':>9} "
@@ -487,6 +501,8 @@ def report(results: dict[str, Any]) -> str:
         ("deep_vs_hand_written", "(c) p50 at 1 conn / (d) median", "x"),
         ("deep_loaded_vs_hand_written", f"(c) p50 at {load['connections']} conns / (d)", "x"),
         ("repeated_vs_raw", "(e)/(a) req/s", "x"),
+        ("small_vs_raw_by_cpu", "(b)/(a) by server CPU per request", "x"),
+        ("repeated_vs_raw_by_cpu", "(e)/(a) by server CPU per request", "x"),
     ]
     for key, label, unit in shown:
         value = ratios[key]
