@@ -195,7 +195,10 @@ class ShowGraph:
         self.graph: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
         self.version = 0
         self.lock = RWLock()  # readers share it; a change is applied under its write side
-        self._by_kind: dict[NodeKind, list[GraphNode[Any]]] | None = None
+        # Every node by kind, unsorted; and each kind sorted, on its first use only
+        # (at a million nodes, sorting every kind at once took seconds).
+        self._groups: dict[NodeKind, list[GraphNode[Any]]] | None = None
+        self._by_kind: dict[NodeKind, list[GraphNode[Any]]] = {}
         self._sort_keys: dict[str, tuple[Any, ...]] = {}
         # Answers derived from the graph (ordered neighbour lists, portrayals, ...),
         # kept until the next change; readers share them.
@@ -331,7 +334,8 @@ class ShowGraph:
 
     def _changed(self) -> None:
         """Forget what was derived from the old graph (orders depend on parents)."""
-        self._by_kind = None
+        self._groups = None
+        self._by_kind = {}
         self._sort_keys.clear()
         self._memo.clear()
 
@@ -358,18 +362,27 @@ class ShowGraph:
         return node
 
     def nodes_of(self, kind: NodeKind) -> Sequence[GraphNode[Any]]:
-        """All nodes of a kind in their natural order (see ``sort_key``)."""
-        if self._by_kind is None:
-            groups: dict[NodeKind, list[GraphNode[Any]]] = {k: [] for k in NodeKind}
-            for _, attrs in self.graph.nodes(data=True):
+        """All nodes of a kind in their natural order (see ``sort_key``).
+
+        Each kind is sorted on its first use, into a new list published whole,
+        so a reader never sees a list being sorted.
+        """
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = sorted(self._grouped()[kind], key=self.sort_key)
+        return found
+
+    def _grouped(self) -> dict[NodeKind, list[GraphNode[Any]]]:
+        groups = self._groups
+        if groups is None:
+            groups = {k: [] for k in NodeKind}
+            for attrs in self.graph._node.values():
                 groups[attrs["kind"]].append(attrs["node"])
-            for nodes in groups.values():
-                nodes.sort(key=self.sort_key)
-            self._by_kind = groups
-        return self._by_kind[kind]
+            self._groups = groups
+        return groups
 
     def count(self, kind: NodeKind) -> int:
-        return len(self.nodes_of(kind))
+        return len(self._grouped()[kind])
 
     def sort_key(self, node: GraphNode[Any]) -> tuple[Any, ...]:
         """Natural order: seasons and episodes by number, scenes by order, the rest by name."""

@@ -124,3 +124,14 @@ def test_nodes_without_field_sources_share_one_read_only_mapping() -> None:
     assert all(n.field_sources is bare[0].field_sources for n in bare)
     with pytest.raises(TypeError):
         bare[0].field_sources["name"] = ARTICLE  # type: ignore[index]
+
+
+def test_a_kind_is_sorted_on_its_first_use_only_and_again_after_a_change() -> None:
+    model = load_graph()
+    actors = model.nodes_of(NodeKind.ACTOR)
+    assert [a.label for a in actors] == sorted((a.label for a in actors), key=str.casefold)
+    assert {key.partition(":")[0] for key in model._sort_keys} == {"actor"}  # no other kind
+    assert model.count(NodeKind.SCENE) == len(model.nodes_of(NodeKind.SCENE)) > 0
+    model.add_node(GraphNode("actor:aaa", NodeKind.ACTOR, ActorFields(name="Aaron A"), ARTICLE))
+    assert model.nodes_of(NodeKind.ACTOR)[0].key == "actor:aaa"
+    assert model.count(NodeKind.ACTOR) == len(actors) + 1
