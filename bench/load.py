@@ -26,8 +26,9 @@ import state never inflates another's figures:
     exists; apart, ``path_random_pairs``: random actors and characters, mostly
     in different shows, so mostly without a path), ``search.search`` of a misspelt
     character name. The search index is built on first use: its build time is
-    reported apart (``search_index_seconds``), as are the first ``nodes_of``
-    (``first_sort_seconds``);
+    reported apart (``search_index_seconds``), as is the first ``nodes_of`` of
+    actors and characters (``first_sort_seconds``; each kind is sorted on its
+    first use);
   - ``graphql``: the same questions (``node``, ``neighborhood(depth: 2)``,
     ``path``, ``search``) plus a filtered connection
     (``characters(first: 10, where: {name: {contains}, show: {name: {eq}}})``)

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
@@ -334,34 +335,35 @@ def snapshot_body(model: ShowGraph) -> dict[str, Any]:
         if rows
     }
 
+    # Each half: per node its degree, then its neighbours and their key dicts in
+    # adjacency order; key dicts are numbered by identity (shared ones once).
+    # The per-edge work runs in C (map, chain, dict), not in a Python loop.
+    halves: dict[str, list[int]] = {}
+    by_id: dict[int, Mapping[Any, Any]] = {}
+    for name, adjacency, other in (("out", graph._succ, "v"), ("in", graph._pred, "u")):
+        neighbours = [adjacency[key] for key in keys]
+        identities = list(map(id, chain.from_iterable(n.values() for n in neighbours)))
+        by_id.update(
+            zip(identities, chain.from_iterable(n.values() for n in neighbours), strict=True)
+        )
+        halves[f"{name}_degree"] = list(map(len, neighbours))
+        halves[f"{name}_{other}"] = list(map(index.__getitem__, chain.from_iterable(neighbours)))
+        halves[f"{name}_link"] = identities  # numbered below, once every key dict is known
+    number = {identity: i for i, identity in enumerate(by_id)}
+    for name in ("out", "in"):
+        halves[f"{name}_link"] = list(map(number.__getitem__, halves[f"{name}_link"]))
+
     relations: dict[str, int] = {}
     attr_rows: dict[int, tuple[int, Mapping[str, Any]]] = {}  # by id(): shared dicts once
-    links: dict[int, tuple[int, list[list[int]]]] = {}  # key dicts by id(), shared ones once
-
-    def link(keydict: Mapping[Any, Any]) -> int:
-        found = links.get(id(keydict))
-        if found is None:
-            pairs = []
-            for relation, attrs in keydict.items():
-                row = attr_rows.get(id(attrs))
-                if row is None:
-                    row = attr_rows[id(attrs)] = (len(attr_rows), attrs)
-                pairs.append([relations.setdefault(str(relation), len(relations)), row[0]])
-            found = links[id(keydict)] = (len(links), pairs)
-        return found[0]
-
-    halves: dict[str, list[int]] = {}
-    for name, adjacency, other in (("out", graph._succ, "v"), ("in", graph._pred, "u")):
-        degrees: list[int] = []
-        others: list[int] = []
-        link_ids: list[int] = []
-        for key in keys:
-            neighbours = adjacency[key]
-            degrees.append(len(neighbours))
-            for neighbour, keydict in neighbours.items():
-                others.append(index[neighbour])
-                link_ids.append(link(keydict))
-        halves |= {f"{name}_degree": degrees, f"{name}_{other}": others, f"{name}_link": link_ids}
+    links: list[list[list[int]]] = []
+    for keydict in by_id.values():
+        pairs = []
+        for relation, attrs in keydict.items():
+            row = attr_rows.get(id(attrs))
+            if row is None:
+                row = attr_rows[id(attrs)] = (len(attr_rows), attrs)
+            pairs.append([relations.setdefault(str(relation), len(relations)), row[0]])
+        links.append(pairs)
     rows = [
         {"sources": tuple_index(attrs["sources"]), "props": _plain_props(attrs)}
         for _, attrs in attr_rows.values()
@@ -381,7 +383,7 @@ def snapshot_body(model: ShowGraph) -> dict[str, Any]:
         "edges": {
             "relations": list(relations),
             "attr_rows": rows,
-            "links": [pairs for _, pairs in links.values()],
+            "links": links,
             **{name: _pack(column) for name, column in halves.items()},
         },
     }
