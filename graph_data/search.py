@@ -414,11 +414,13 @@ class SearchIndex:
     Use ``search_index(model)`` to get the cached index of a graph rather than
     building one per query. Building reads every named node once, sorts them
     into tie-break order and stores each distinct folded name once per kind
-    (about a second per million names when names repeat). A query bisects the
-    sorted names for the exact and prefix tiers, intersects word postings for
-    the words tier, and only when those find fewer than ``limit`` nodes has
-    rapidfuzz scan the distinct names (in C) for the fuzzy tier: its cost
-    grows with the number of distinct names, not of nodes.
+    (about 5 s per million names, most of it reading the records and sorting
+    the nodes; 1.5 s for the 178,000 names of a million-node generated graph).
+    A query bisects the sorted names for the exact and prefix tiers,
+    intersects word postings for the words tier, and only when those find
+    fewer than ``limit`` nodes has rapidfuzz scan the distinct names (in C)
+    for the fuzzy tier: its cost grows with the number of distinct names, not
+    of nodes (about 0.1 us per distinct name and pass).
 
     Parameters
     ----------
