@@ -194,23 +194,27 @@ def main(argv: list[str] | None = None) -> int:
         graph, source = generated_graph(args.nodes, args.seed), f"{args.nodes} nodes"
     print(f"graph ({source}) ready in {time.perf_counter() - started:.1f} s", flush=True)
 
-    written = [name for kind in NodeKind for node in graph.nodes_of(kind) for name in _names(node)]
     gc.collect()
+    started = time.perf_counter()  # the first build also pays for what the model has not
+    index = SearchIndex(graph)  # sorted yet (nodes_of); load_graph sorts while loading
+    build = time.perf_counter() - started
     started = time.perf_counter()
     index = SearchIndex(graph)
-    build = time.perf_counter() - started
+    rebuild = time.perf_counter() - started
     del index
     gc.collect()
-    tracemalloc.start()  # a second build, traced: what the index keeps, and its peak
+    tracemalloc.start()  # a third build, traced: what the index keeps, and its peak
     index = SearchIndex(graph)
     gc.collect()
     kept, peak = (size / 2**20 for size in tracemalloc.get_traced_memory())
     tracemalloc.stop()
+    written = [name for kind in NodeKind for node in graph.nodes_of(kind) for name in _names(node)]
     folded = [fold(name) for name in written]
     distinct = len(set(folded))
     print(
         f"{len(written)} names ({distinct} distinct), index: {len(index)} entries, "
-        f"built in {build:.2f} s, keeps {kept:.1f} MiB (peak {peak:.1f} MiB while building)"
+        f"built in {build:.2f} s (again: {rebuild:.2f} s), "
+        f"keeps {kept:.1f} MiB (peak {peak:.1f} MiB while building)"
     )
 
     def scan(text: str) -> object:
@@ -233,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         "names": len(written),
         "distinct_names": distinct,
         "build_seconds": round(build, 3),
+        "rebuild_seconds": round(rebuild, 3),
         "index_mib": round(kept, 1),
         "build_peak_mib": round(peak, 1),
         "queries": results,
