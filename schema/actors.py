@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -12,7 +12,7 @@ from graph_data.model import CoStar
 from graph_data.model import Portrayal as PortrayalLink
 from graph_data.records import ActorFields
 from schema.characters import Character
-from schema.connections import Connection, PageInfo, connection, paginate
+from schema.connections import Connection, Page, PageInfo, connection, paginate
 from schema.context import Info, graph_of
 from schema.filters import ActorWhere
 from schema.relay import Node, node_type
@@ -74,7 +74,11 @@ class Actor(NodeSources, Node, Sourced):
             for c in graph.co_stars(self.graph_node.key)
             if matches is None or matches(graph.require(c.actor))
         ]
-        return actor_connection(co_stars, lambda c: c.actor, edge, first, after)
+
+        def node(co_star: CoStar) -> Actor:
+            return Actor(graph_node=graph.require(co_star.actor))
+
+        return actor_connection(co_stars, lambda c: c.actor, edge, node, first, after)
 
     @strawberry.field(description="Episodes the actor appears in, through any portrayal.")
     def episodes(self, info: Info) -> list[Episode]:
@@ -159,27 +163,41 @@ class ActorEdge:
 
 @strawberry.type(description="A page of actors.")
 class ActorConnection:
-    total_count: int = strawberry.field(description="Items in the whole list, not the page.")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
-    edges: list[ActorEdge] = strawberry.field(description="The page's actors with their cursors.")
-    nodes: list[Actor] = strawberry.field(description="The page's actors, without cursors.")
+    """Each field is made when asked for, as in ``schema.connections.Connection``."""
+
+    page: strawberry.Private[Page[Any]]
+    make_edge: strawberry.Private[Callable[[str, Any], ActorEdge]]
+    make_node: strawberry.Private[Callable[[Any], Actor]]
+
+    @strawberry.field(description="Items in the whole list, not the page.")
+    def total_count(self) -> int:
+        return self.page.total
+
+    @strawberry.field(description="Cursors and whether more pages exist.")
+    def page_info(self) -> PageInfo:
+        return self.page.page_info()
+
+    @strawberry.field(description="The page's actors with their cursors.")
+    def edges(self) -> list[ActorEdge]:
+        page = self.page
+        return [self.make_edge(page.cursor(i), item) for i, item in enumerate(page.items)]
+
+    @strawberry.field(description="The page's actors, without cursors.")
+    def nodes(self) -> list[Actor]:
+        return [self.make_node(item) for item in self.page.items]
 
 
 def actor_connection(
     items: Sequence[T],
     key_of: Callable[[T], str],
     make_edge: Callable[[str, T], ActorEdge],
+    make_node: Callable[[T], Actor],
     first: int | None,
     after: str | None,
 ) -> ActorConnection:
-    """A page of actors; ``make_edge`` builds each edge from its cursor and item."""
-    page = paginate(items, key_of, first, after)
-    edges = [make_edge(cursor, item) for cursor, item in zip(page.cursors, page.items, strict=True)]
+    """A page of actors; ``make_edge`` builds an edge from its cursor and item."""
     return ActorConnection(
-        total_count=page.total,
-        page_info=page.page_info(),
-        edges=edges,
-        nodes=[edge.node for edge in edges],
+        page=paginate(items, key_of, first, after), make_edge=make_edge, make_node=make_node
     )
 
 

@@ -43,31 +43,59 @@ class Edge(Generic[N]):
     node: N = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list, with the total count and cursors to page on.")
-class Connection(Generic[N]):
-    total_count: int = strawberry.field(description="Items in the whole list, not the page.")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
-    edges: list[Edge[N]] = strawberry.field(description="The page's items with their cursors.")
-    nodes: list[N] = strawberry.field(description="The page's items, without cursors.")
-
-
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """A slice of a list plus what a connection needs to describe it."""
+    """A slice of a list plus what a connection needs to describe it.
+
+    Cursors are made when asked for: most queries read ``nodes`` alone.
+    """
 
     items: Sequence[T]
-    cursors: list[str]
+    start: int  # the position of items[0] in the whole list
+    key_of: Callable[[T], str]
     total: int
     has_next: bool
     has_previous: bool
+
+    def cursor(self, index: int) -> str:
+        return _cursor(self.start + index, self.key_of(self.items[index]))
+
+    @property
+    def cursors(self) -> list[str]:
+        return [self.cursor(index) for index in range(len(self.items))]
 
     def page_info(self) -> PageInfo:
         return PageInfo(
             has_next_page=self.has_next,
             has_previous_page=self.has_previous,
-            start_cursor=self.cursors[0] if self.cursors else None,
-            end_cursor=self.cursors[-1] if self.cursors else None,
+            start_cursor=self.cursor(0) if self.items else None,
+            end_cursor=self.cursor(len(self.items) - 1) if self.items else None,
         )
+
+
+@strawberry.type(description="A page of a list, with the total count and cursors to page on.")
+class Connection(Generic[N]):
+    """Each field is made when asked for, from the page and ``wrap``."""
+
+    page: strawberry.Private[Page[Any]]
+    wrap: strawberry.Private[Callable[[Any], N]]
+
+    @strawberry.field(description="Items in the whole list, not the page.")
+    def total_count(self) -> int:
+        return self.page.total
+
+    @strawberry.field(description="Cursors and whether more pages exist.")
+    def page_info(self) -> PageInfo:
+        return self.page.page_info()
+
+    @strawberry.field(description="The page's items with their cursors.")
+    def edges(self) -> list[Edge[N]]:
+        page, wrap = self.page, self.wrap
+        return [Edge(cursor=page.cursor(i), node=wrap(item)) for i, item in enumerate(page.items)]
+
+    @strawberry.field(description="The page's items, without cursors.")
+    def nodes(self) -> list[N]:
+        return [self.wrap(item) for item in self.page.items]
 
 
 def check_first(first: int | None, argument: str = "first") -> int:
@@ -92,8 +120,7 @@ def paginate(
     size = check_first(first)
     start = _position_after(items, key_of, after) if after else 0
     page = items[start : start + size]
-    cursors = [_cursor(start + i, key_of(item)) for i, item in enumerate(page)]
-    return Page(page, cursors, len(items), start + size < len(items), start > 0)
+    return Page(page, start, key_of, len(items), start + size < len(items), start > 0)
 
 
 def connection(
@@ -104,14 +131,7 @@ def connection(
     after: str | None,
 ) -> Connection[N]:
     """A Relay connection over ``items`` whose objects are made by ``wrap``."""
-    page = paginate(items, key_of, first, after)
-    nodes = [wrap(item) for item in page.items]
-    return Connection(
-        total_count=page.total,
-        page_info=page.page_info(),
-        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
-        nodes=nodes,
-    )
+    return Connection(page=paginate(items, key_of, first, after), wrap=wrap)
 
 
 def node_connection(

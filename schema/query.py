@@ -115,7 +115,12 @@ class Query:
         graph = graph_of(info)
         nodes = select(graph, graph.nodes_of(NodeKind.ACTOR), where, order_by)
         return actor_connection(
-            nodes, _key, lambda c, n: ActorEdge(cursor=c, node=Actor(graph_node=n)), first, after
+            nodes,
+            _key,
+            lambda c, n: ActorEdge(cursor=c, node=Actor(graph_node=n)),
+            lambda n: Actor(graph_node=n),
+            first,
+            after,
         )
 
     @strawberry.field(

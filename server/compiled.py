@@ -424,7 +424,10 @@ class Plan:
         if isinstance(type_, GraphQLNonNull):
             return self._completer(type_.of_type, nodes, nullable=False)
         if isinstance(type_, GraphQLList):
-            item = self._completer(type_.of_type, nodes)
+            of = type_.of_type
+            if isinstance(of.of_type if isinstance(of, GraphQLNonNull) else of, GraphQLObjectType):
+                return self._object_list_completer(of, nodes, nullable)
+            item = self._completer(of, nodes)
 
             def complete_list(value: Any, run: Run) -> Any:
                 if value is None:
@@ -444,9 +447,13 @@ class Plan:
         return self._abstract_completer(type_, nodes, nullable)
 
     def _object_completer(
-        self, type_: GraphQLObjectType, nodes: list[FieldNode], nullable: bool
+        self,
+        type_: GraphQLObjectType,
+        nodes: list[FieldNode],
+        nullable: bool,
+        selection: SelectionPlan | None = None,
     ) -> Complete:
-        selection = self._selection(type_, _subselections(nodes))
+        selection = selection or self._selection(type_, _subselections(nodes))
         is_type_of = type_.is_type_of
         accepted = selection.accepted
         walk = selection.walk
@@ -454,13 +461,37 @@ class Plan:
         def complete_object(value: Any, run: Run) -> Any:
             if value is None:
                 return _null(nullable)
-            if is_type_of is not None and type(value) not in accepted:
-                if not is_type_of(value, None):  # type: ignore[arg-type]
+            if type(value) not in accepted:
+                if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]
                     raise UnsupportedError(f"not a {type_.name}")
                 accepted.add(type(value))
             return walk(value, run)
 
         return complete_object
+
+    def _object_list_completer(
+        self, of: GraphQLOutputType, nodes: list[FieldNode], nullable: bool
+    ) -> Complete:
+        """A list of objects: items of a class already accepted go straight to the walk."""
+        item_type = of.of_type if isinstance(of, GraphQLNonNull) else of
+        assert isinstance(item_type, GraphQLObjectType)
+        selection = self._selection(item_type, _subselections(nodes))
+        item = self._object_completer(
+            item_type, nodes, not isinstance(of, GraphQLNonNull), selection
+        )
+        accepted, walk = selection.accepted, selection.walk
+
+        def complete_objects(value: Any, run: Run) -> Any:
+            if value is None:
+                return _null(nullable)
+            if not isinstance(value, list | tuple):
+                raise UnsupportedError("not a list")
+            run.check_deadline()
+            return [
+                walk(each, run) if type(each) in accepted else item(each, run) for each in value
+            ]
+
+        return complete_objects
 
     def _abstract_completer(
         self, type_: GraphQLAbstractType, nodes: list[FieldNode], nullable: bool
