@@ -1,0 +1,169 @@
+"""The HTTP cases of ``run.py`` without sockets: CPU time per request, in process.
+
+``python bench/inprocess.py`` builds the real app (``server.app.create_app``)
+and the bare Starlette baseline (``raw_app.py``) in this process and calls
+each as ASGI applications with a prepared request, many times, measuring the
+process's CPU time per request. Without sockets, a load tool and other
+processes in the way, the figures hardly move between runs even on a busy
+machine, so they show what each change to the code gained; ``run.py`` says
+what a client sees. Cases, all on ``run.py``'s dataset:
+
+| case | what |
+|---|---|
+| raw | the bare app answering a body as large as (b)'s |
+| (b) small | the small query, ``Cache-Control: no-cache`` (run every time, from its plan) |
+| (e) repeated | the small query again, answered from the response cache |
+| (c) deep | the deep query, ``Cache-Control: no-cache`` |
+| (d) by hand | the deep answer computed from the graph model and serialized, in process |
+
+It prints µs per request and the ratios (b)/raw, (e)/raw and (c)/(d); the
+network and HTTP parsing that ``run.py`` also counts are not in them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from a checkout, like bench/run.py
+
+try:
+    import strawberry  # noqa: F401  (only to see whether we run in the project's venv)
+except ImportError:  # started with a bare python: use the project's venv if there is one
+    VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
+        os.execv(VENV_PYTHON, [str(VENV_PYTHON), __file__, *sys.argv[1:]])
+    raise
+
+from bench.deep import (  # noqa: E402
+    SMALL_QUERY,
+    deep_answer_json,
+    deep_query,
+    show_key_named,
+    write_bench_dataset,
+)
+from bench.raw_app import create_app as raw_app  # noqa: E402
+from graph_data import load_graph  # noqa: E402
+from graph_data.kinds import NodeKind  # noqa: E402
+from schema.relay import encode_key  # noqa: E402
+from server.app import create_app  # noqa: E402
+from server.settings import Settings  # noqa: E402
+
+App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+NO_CACHE = [(b"cache-control", b"no-cache")]
+
+
+def request_scope(body: bytes, extra: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """A POST to /graphql as uvicorn would pass it."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"bench"),
+            (b"accept", b"application/json"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *extra,
+        ],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def cpu_per_request(
+    app: App, body: bytes, extra: list[tuple[bytes, bytes]], requests: int
+) -> tuple[float, bytes]:
+    """Microseconds of process CPU time per request, and the last answer's body."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    answer: list[bytes] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            answer.append(message.get("body", b""))
+
+    for _ in range(max(requests // 10, 20)):  # warm up: the first run compiles the plan
+        await app(request_scope(body, extra), receive, send)
+    started = time.process_time()
+    for _ in range(requests):
+        await app(request_scope(body, extra), receive, send)
+    return (time.process_time() - started) / requests * 1e6, answer[-1]
+
+
+def hand_written_us(dataset: Path, show: str, runs: int) -> float:
+    graph = load_graph(dataset)
+    key = show_key_named(graph, show)
+    for _ in range(3):
+        deep_answer_json(graph, key)
+    started = time.process_time()
+    for _ in range(runs):
+        deep_answer_json(graph, key)
+    return (time.process_time() - started) / runs * 1e6
+
+
+async def measure(requests: int, shows: int, seed: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="showgraph-inprocess-") as scratch:
+        dataset = Path(scratch) / "bench.json"
+        write_bench_dataset(dataset, shows, seed)
+        app = create_app(Settings(dataset=str(dataset), max_cost=10**7, log_level="warning"))
+        graph = app.state.graph
+        show = graph.nodes_of(NodeKind.SHOW)[0]
+        small = b'{"query": "' + SMALL_QUERY.encode() + b'"}'
+        deep_text = deep_query(encode_key(show.key)).replace('"', '\\"')
+        deep = b'{"query": "' + deep_text.encode() + b'"}'
+        small_us, small_answer = await cpu_per_request(app, small, NO_CACHE, requests)
+        raw_us, _ = await cpu_per_request(raw_app(small_answer), small, [], requests)
+        repeated_us, repeated_answer = await cpu_per_request(app, small, [], requests)
+        assert repeated_answer == small_answer, "cached and uncached answers differ"
+        deep_us, _ = await cpu_per_request(app, deep, NO_CACHE, max(requests // 50, 20))
+        hand_us = hand_written_us(dataset, show.data.name, max(requests // 50, 20))
+    return {
+        "raw_us": raw_us,
+        "small_us": small_us,
+        "repeated_us": repeated_us,
+        "deep_us": deep_us,
+        "hand_us": hand_us,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=5000, help="per case (deep: 1/50)")
+    parser.add_argument("--shows", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    f = asyncio.run(measure(args.requests, args.shows, args.seed))
+    print(f"{'case':<28}{'CPU us/request':>15}")
+    for label, key in [
+        ("raw Starlette", "raw_us"),
+        ("(b) small, uncached", "small_us"),
+        ("(e) small, repeated", "repeated_us"),
+        ("(c) deep, uncached", "deep_us"),
+        ("(d) deep, by hand", "hand_us"),
+    ]:
+        print(f"{label:<28}{f[key]:>15.1f}")
+    print(f"(b)/raw throughput  {f['raw_us'] / f['small_us']:.3f}x")
+    print(f"(e)/raw throughput  {f['raw_us'] / f['repeated_us']:.3f}x")
+    print(f"(c)/(d) time        {f['deep_us'] / f['hand_us']:.3f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
