@@ -12,7 +12,7 @@ from graph_data.model import CoStar
 from graph_data.model import Portrayal as PortrayalLink
 from graph_data.records import ActorFields
 from schema.characters import Character
-from schema.connections import Connection, Page, PageInfo, connection, paginate
+from schema.connections import Connection, Paged, connection, paginate
 from schema.context import Info, graph_of
 from schema.filters import ActorWhere
 from schema.relay import Node, node_type
@@ -162,20 +162,9 @@ class ActorEdge:
 
 
 @strawberry.type(description="A page of actors.")
-class ActorConnection:
-    """Each field is made when asked for, as in ``schema.connections.Connection``."""
-
-    page: strawberry.Private[Page[Any]]
+class ActorConnection(Paged):
     make_edge: strawberry.Private[Callable[[str, Any], ActorEdge]]
     make_node: strawberry.Private[Callable[[Any], Actor]]
-
-    @strawberry.field(description="Items in the whole list, not the page.")
-    def total_count(self) -> int:
-        return self.page.total
-
-    @strawberry.field(description="Cursors and whether more pages exist.")
-    def page_info(self) -> PageInfo:
-        return self.page.page_info()
 
     @strawberry.field(description="The page's actors with their cursors.")
     def edges(self) -> list[ActorEdge]:

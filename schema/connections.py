@@ -73,12 +73,15 @@ class Page(Generic[T]):
         )
 
 
-@strawberry.type(description="A page of a list, with the total count and cursors to page on.")
-class Connection(Generic[N]):
-    """Each field is made when asked for, from the page and ``wrap``."""
+@strawberry.type
+class Paged:
+    """The fields every connection answers from its page (not a type of the schema).
+
+    Connections make each field when it is asked for: most queries read
+    ``nodes`` alone, and never pay for edges or cursors.
+    """
 
     page: strawberry.Private[Page[Any]]
-    wrap: strawberry.Private[Callable[[Any], N]]
 
     @strawberry.field(description="Items in the whole list, not the page.")
     def total_count(self) -> int:
@@ -87,6 +90,11 @@ class Connection(Generic[N]):
     @strawberry.field(description="Cursors and whether more pages exist.")
     def page_info(self) -> PageInfo:
         return self.page.page_info()
+
+
+@strawberry.type(description="A page of a list, with the total count and cursors to page on.")
+class Connection(Paged, Generic[N]):
+    wrap: strawberry.Private[Callable[[Any], N]]
 
     @strawberry.field(description="The page's items with their cursors.")
     def edges(self) -> list[Edge[N]]:
