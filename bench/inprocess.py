@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -32,16 +31,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script from a checkout, like bench/run.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.checkout import use_project_venv
 
-try:
-    import strawberry  # noqa: F401  (only to see whether we run in the project's venv)
-except ImportError:  # started with a bare python: use the project's venv if there is one
-    VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
-        os.execv(VENV_PYTHON, [str(VENV_PYTHON), __file__, *sys.argv[1:]])
-    raise
+use_project_venv(__file__)
 
 from bench.deep import (  # noqa: E402
     SMALL_QUERY,

@@ -37,19 +37,12 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE.parent))
+from bench.checkout import use_project_venv  # noqa: E402
 
-try:
-    import orjson
+use_project_venv(__file__)
 
-    import graph_data  # noqa: F401  (only to see whether we run in the project's venv)
-except ImportError:  # started with a bare python: use the project's venv if there is one
-    VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
-        os.execv(VENV_PYTHON, [str(VENV_PYTHON), __file__, *sys.argv[1:]])
-    raise
-
+import orjson  # noqa: E402
 from deep import SMALL_QUERY, write_bench_dataset  # noqa: E402  (after the venv check)
 from loadgen import Load, Measurement, ensure_wrk, measure  # noqa: E402
 from run import (  # noqa: E402  (bench/run.py: processes and requests, the same way)
