@@ -457,6 +457,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from run import cpu_busy, machine  # bench/run.py: one description of the machine
 
+    # The code measured: taken before the run, as a long run may outlive a checkout.
+    describe = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+
     busy = cpu_busy()
     if busy > 0.1:
         print(
@@ -505,12 +513,6 @@ def main(argv: list[str] | None = None) -> int:
         if "tracemalloc" in entry:
             print(f"{'':>10}tracemalloc: {entry['tracemalloc']}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    describe = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     body = {"git": describe, "machine": machine(busy), "sizes": results}
     args.output.write_text(json.dumps(body, indent=2) + "\n")
     print(f"wrote {args.output}")
