@@ -20,7 +20,7 @@ import strawberry
 from graph_data import GraphNode, ShowGraph
 from graph_data.dates import PartialDate
 from graph_data.filters import names_match, value_matches
-from graph_data.kinds import CastRole, SeasonStatus, SourceKind
+from graph_data.kinds import CastRole, NodeKind, SeasonStatus, SourceKind
 from schema.relay import decode_id
 
 Predicate = Callable[[Any], bool]
@@ -178,6 +178,30 @@ def keep(items: Sequence[Any], where: Any | None, graph: ShowGraph) -> Sequence[
         return items
     predicate = where.predicate(graph)
     return [item for item in items if predicate(item)]
+
+
+def within_shows(
+    graph: ShowGraph,
+    shows: ShowWhere | None,
+    members: Callable[[str], Sequence[GraphNode[Any]]],
+    everything: Sequence[GraphNode[Any]],
+) -> Sequence[GraphNode[Any]]:
+    """Where a listing of the whole graph asks for its items' show, only those shows' items.
+
+    ``members`` gives a show's items (characters, seasons, episodes);
+    ``everything`` is the whole list, in natural order, used as is when there
+    is no condition on the show. The result keeps the natural order, and the
+    caller still applies its whole ``where``: this only spares testing the
+    items of shows that cannot match (all but one, typically, in a big graph).
+    """
+    if shows is None:
+        return everything
+    found = {
+        item.key: item
+        for show in keep(graph.nodes_of(NodeKind.SHOW), shows, graph)
+        for item in members(show.key)
+    }
+    return sorted(found.values(), key=graph.sort_key)
 
 
 # --- one input per type ------------------------------------------------------------

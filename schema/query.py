@@ -20,6 +20,7 @@ from schema.filters import (
     SeasonWhere,
     ShowWhere,
     SourceWhere,
+    within_shows,
 )
 from schema.ordering import (
     ActorOrder,
@@ -87,8 +88,9 @@ class Query:
         order_by: SeasonOrder | None = None,
     ) -> Connection[Season]:
         graph = graph_of(info)
-        nodes = select(graph, graph.nodes_of(NodeKind.SEASON), where, order_by)
-        return node_connection(nodes, first, after)
+        every = graph.nodes_of(NodeKind.SEASON)
+        candidates = within_shows(graph, where.show if where else None, graph.seasons, every)
+        return node_connection(select(graph, candidates, where, order_by), first, after)
 
     @strawberry.field(description="Episodes of every show, in broadcast order.")
     def episodes(
@@ -100,8 +102,10 @@ class Query:
         order_by: EpisodeOrder | None = None,
     ) -> Connection[Episode]:
         graph = graph_of(info)
-        nodes = select(graph, graph.nodes_of(NodeKind.EPISODE), where, order_by)
-        return node_connection(nodes, first, after)
+        every = graph.nodes_of(NodeKind.EPISODE)
+        shows = where.season.show if where and where.season else None
+        candidates = within_shows(graph, shows, graph.show_episodes, every)
+        return node_connection(select(graph, candidates, where, order_by), first, after)
 
     @strawberry.field(description="Actors, by name unless `orderBy` says otherwise.")
     def actors(
@@ -135,8 +139,11 @@ class Query:
         order_by: CharacterOrder | None = None,
     ) -> Connection[Character]:
         graph = graph_of(info)
-        nodes = select(graph, graph.nodes_of(NodeKind.CHARACTER), where, order_by)
-        return node_connection(nodes, first, after)
+        every = graph.nodes_of(NodeKind.CHARACTER)
+        candidates = within_shows(
+            graph, where.show if where else None, graph.show_characters, every
+        )
+        return node_connection(select(graph, candidates, where, order_by), first, after)
 
     @strawberry.field(description="Every source cited by the graph, by title.")
     def sources(

@@ -282,6 +282,8 @@ def field_ok(w: World, kind: str, name: str, cond: Any, key: str) -> bool:
             return any(matches(w, "EPISODE", cond, e) for e in w.char_episodes[key])
         case ("CHARACTER", "actors"):
             return any(matches(w, "ACTOR", cond, a) for a in w.char_actors[key])
+        case ("CHARACTER" | "SEASON", "show"):
+            return matches(w, "SHOW", cond, w.show_of(key))
         case ("EPISODE" | "SEASON", "number"):
             return compare_ok(cond, d.number)
         case ("EPISODE", "title"):
@@ -563,6 +565,10 @@ def where_strategies(w: World) -> dict[str, Strategy]:
     season_numbers = bounds(st.integers(1, 6) | st.integers(-1, 7))
     episode_numbers = bounds(st.integers(1, 12) | st.integers(-1, 13))
     statuses = st.sampled_from(["RELEASED", "FILMING", "ANNOUNCED", "IN_DEVELOPMENT"])
+    # A condition on the show: a top-level listing then only looks at the matching shows.
+    of_show = st.fixed_dictionaries(
+        {"name": name_filter([w.data[s].name for s in w.order["SHOW"]])}
+    )
 
     def ids(keys: list[str]) -> Strategy:
         one = st.sampled_from(keys).map(global_id)
@@ -579,6 +585,7 @@ def where_strategies(w: World) -> dict[str, Strategy]:
         )
         | st.fixed_dictionaries({"number": episode_numbers}),
         "actors": st.fixed_dictionaries({"name": actor_names}),
+        "show": of_show,
     }
     episode = {
         "id": ids(episodes),
@@ -587,7 +594,8 @@ def where_strategies(w: World) -> dict[str, Strategy]:
             dates_near([w.data[e].release_date for e in episodes]),
             st.sampled_from(sorted({str(w.data[e].release_date) for e in episodes})),
         ),
-        "season": st.fixed_dictionaries({"number": season_numbers}),
+        "season": st.fixed_dictionaries({"number": season_numbers})
+        | st.fixed_dictionaries({"show": of_show}),
         "characters": st.fixed_dictionaries({"name": char_names}),
     }
     season = {
@@ -599,6 +607,7 @@ def where_strategies(w: World) -> dict[str, Strategy]:
                 sorted({str(w.data[s].premiere_date) for s in w.order["SEASON"]} - {"None"})
             ),
         ),
+        "show": of_show,
     }
     actor = {
         "name": actor_names,
