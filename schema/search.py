@@ -6,11 +6,11 @@ from typing import Any
 
 import strawberry
 
-from graph_data import traversal
+from graph_data import ShowGraph, traversal
 from graph_data.kinds import NodeKind, Relation
 from graph_data.search import search_index
 from graph_data.traversal import MAX_DEPTH, MAX_PATH_LENGTH, shortest_path
-from schema.connections import PageInfo, check_first, paginate
+from schema.connections import Page, PageInfo, check_first, paginate
 from schema.context import Info, graph_of
 from schema.errors import UserError
 from schema.relay import Node, decode_id, wrap
@@ -120,14 +120,55 @@ class GraphEdge:
     "edge once, on the page where its second end first appears."
 )
 class Neighborhood:
-    center: Node = strawberry.field(description="The node at the centre.")
-    total_count: int = strawberry.field(description="Nodes within reach (at most 2000).")
-    truncated: bool = strawberry.field(description="More nodes were within reach than counted.")
-    page_info: PageInfo = strawberry.field(description="Cursors to page on.")
-    nodes: list[NeighborhoodNode] = strawberry.field(description="This page's nodes.")
-    edges: list[GraphEdge] = strawberry.field(
+    """Each field is made when asked for: a client drawing nodes need not pay for edges."""
+
+    graph: strawberry.Private[ShowGraph]
+    key: strawberry.Private[str]
+    around: strawberry.Private[traversal.Neighborhood]
+    page: strawberry.Private[Page[tuple[str, int]]]
+
+    @strawberry.field(description="The node at the centre.")
+    def center(self) -> Node:
+        return wrap(self.graph.require(self.key))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Nodes within reach (at most 2000).")
+    def total_count(self) -> int:
+        return self.page.total
+
+    @strawberry.field(description="More nodes were within reach than counted.")
+    def truncated(self) -> bool:
+        return self.around.truncated
+
+    @strawberry.field(description="Cursors to page on.")
+    def page_info(self) -> PageInfo:
+        return self.page.page_info()
+
+    @strawberry.field(description="This page's nodes.")
+    def nodes(self) -> list[NeighborhoodNode]:
+        require = self.graph.require
+        return [NeighborhoodNode(distance=d, node=wrap(require(k))) for k, d in self.page.items]
+
+    @strawberry.field(
         description="Edges between this page's nodes and nodes on this or earlier pages."
     )
+    def edges(self) -> list[GraphEdge]:
+        around, items, require = self.around, self.page.items, self.graph.require
+        shown = (
+            {k for k, _ in around.nodes[: around.nodes.index(items[-1]) + 1]} if items else set()
+        )
+        on_page = {k for k, _ in items}
+        return [
+            GraphEdge(
+                source_node=wrap(require(e.source)),
+                target_node=wrap(require(e.target)),
+                relation=e.relation,
+                source_keys=e.sources,
+            )
+            for e in around.edges
+            if (e.source in on_page or e.target in on_page)
+            and e.source in shown
+            and e.target in shown
+        ]
 
 
 def neighborhood(
@@ -148,27 +189,4 @@ def neighborhood(
         raise UserError(f"`depth` must be between 1 and {MAX_DEPTH} (got {depth})")
     around = traversal.neighborhood(graph, key, depth, relations, MAX_NEIGHBORHOOD, kinds)
     page = paginate(around.nodes, lambda pair: pair[0], first, after)
-    shown = (
-        {k for k, _ in around.nodes[: around.nodes.index(page.items[-1]) + 1]}
-        if page.items
-        else set()
-    )
-    on_page = {k for k, _ in page.items}
-    edges = [
-        GraphEdge(
-            source_node=wrap(graph.require(e.source)),
-            target_node=wrap(graph.require(e.target)),
-            relation=e.relation,
-            source_keys=e.sources,
-        )
-        for e in around.edges
-        if (e.source in on_page or e.target in on_page) and e.source in shown and e.target in shown
-    ]
-    return Neighborhood(
-        center=wrap(graph.require(key)),
-        total_count=page.total,
-        truncated=around.truncated,
-        page_info=page.page_info(),
-        nodes=[NeighborhoodNode(distance=d, node=wrap(graph.require(k))) for k, d in page.items],
-        edges=edges,
-    )
+    return Neighborhood(graph=graph, key=key, around=around, page=page)
