@@ -52,24 +52,17 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-sys.path.insert(0, str(ROOT))  # run as a script from a checkout, like bench/run.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.checkout import ROOT, use_project_venv
 
-try:
-    import graph_data  # noqa: F401  (only to see whether we run in the project's venv)
-except ImportError:  # started with a bare python: use the project's venv if there is one
-    VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
-        os.execv(VENV_PYTHON, [str(VENV_PYTHON), __file__, *sys.argv[1:]])
-    raise
+use_project_venv(__file__)
+RESULTS = ROOT / "bench" / "results"
 
 
 def rss_kib(field: str = "VmRSS") -> int:
