@@ -118,11 +118,25 @@ class GraphNode(Generic[F]):
     def label(self) -> str:
         """A human name for the node: its name or title, else its id."""
         data: Any = self.data
-        for attr in ("name", "title"):
+        for attr in _label_fields(type(data)):
             value = getattr(data, attr, None)
             if value:
                 return str(value)
         return self.local_id
+
+
+_LABEL_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _label_fields(record: type) -> tuple[str, ...]:
+    """Which of ``name`` and ``title`` records of this type have, looked up once per type:
+    asking a pydantic record for a field it lacks raises inside, which is slow."""
+    found = _LABEL_FIELDS.get(record)
+    if found is None:
+        fields = getattr(record, "model_fields", None)
+        found = tuple(a for a in ("name", "title") if fields is None or a in fields)
+        _LABEL_FIELDS[record] = found
+    return found
 
 
 _NEW_NODE = GraphNode.__new__

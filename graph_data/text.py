@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = re.compile("['\u2019\u02bc]")  # dropped: "O'Brien" reads as one word
 _NON_WORD = re.compile(r"[\W_]+")  # punctuation, symbols and spaces separate words
 
+# Filters fold every name they test on every request; names repeat, so folds are kept.
+FOLD_CACHE_SIZE = 1 << 16
 
+
+@lru_cache(maxsize=FOLD_CACHE_SIZE)
 def fold(text: str) -> str:
     """Fold ``text`` to a case- and accent-insensitive form of its words.
 

@@ -164,8 +164,22 @@ def _field(getter: Callable[[Any], Any], check: Callable[[Any], bool]) -> Predic
 def _names(node: GraphNode[Any]) -> list[str]:
     """Every name a node answers to: its name or title, full name and aliases."""
     data = node.data
-    full_name = getattr(data, "full_name", None)
-    return [node.label, *([full_name] if full_name else []), *getattr(data, "aliases", ())]
+    has_full_name, has_aliases = _name_fields(type(data))
+    full_name = data.full_name if has_full_name else None
+    return [node.label, *([full_name] if full_name else []), *(data.aliases if has_aliases else ())]
+
+
+_NAME_FIELDS: dict[type, tuple[bool, bool]] = {}
+
+
+def _name_fields(record: type) -> tuple[bool, bool]:
+    """Whether records of this type have a full name and aliases: asking a pydantic record
+    for a field it lacks raises inside, which costs more than the whole name check."""
+    found = _NAME_FIELDS.get(record)
+    if found is None:
+        fields = getattr(record, "model_fields", {})
+        found = _NAME_FIELDS[record] = ("full_name" in fields, "aliases" in fields)
+    return found
 
 
 def _id(where: Any) -> list[Predicate]:
