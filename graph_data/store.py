@@ -7,7 +7,8 @@ Layout of the data directory::
     write.lock      held (flock) by whichever process is writing
 
 Start-up loads the snapshot (or, the first time, the dataset file, which is
-never modified) and replays the journal. A write, in any worker process,
+never modified, and then writes the first snapshot, so that no later start
+reads the dataset again) and replays the journal. A write, in any worker process,
 takes the file lock, first applies changes other workers appended (so it
 validates against the newest graph), then appends its own line and fsyncs it
 before anyone is told it succeeded. Every ``snapshot_every`` changes, and on a
@@ -102,9 +103,12 @@ class JournalStore:
         """The graph as of the last acknowledged write: snapshot (or dataset) + journal."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self._file_lock():
+            first = not self.snapshot_path.exists()
             model = self._load_base()
             self._journal = self._open_journal()
             self._replay(model)
+            if first:  # so that no later start, even after a crash, reads the dataset again
+                self._snapshot(model)
         return model
 
     def _load_base(self) -> ShowGraph:

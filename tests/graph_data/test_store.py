@@ -56,6 +56,19 @@ def test_first_start_loads_the_dataset_and_never_touches_it(tmp_path: Path) -> N
     assert BUILTIN_DATASET.read_bytes() == before
 
 
+def test_the_first_start_snapshots_so_no_later_start_reads_the_dataset(tmp_path: Path) -> None:
+    dataset = tmp_path / "dataset.yaml"
+    dataset.write_bytes(BUILTIN_DATASET.read_bytes())
+    data_dir = tmp_path / "data"
+    store = JournalStore(data_dir, dataset)
+    model = store.open()
+    assert (data_dir / "snapshot.json").exists()
+    store.write(model, actor_change(model, "Jenny Walser"))  # then a crash: no clean stop
+    dataset.unlink()  # a later start must not need it
+    again = JournalStore(data_dir, dataset).open()
+    assert state(again) == state(model)
+
+
 def test_writes_survive_a_restart(tmp_path: Path) -> None:
     store = JournalStore(tmp_path, BUILTIN_DATASET)
     model = store.open()
