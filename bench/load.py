@@ -181,28 +181,12 @@ def asgi_caller(app: Any) -> Any:
     """
     import asyncio
 
+    from bench.inprocess import request_scope
+
     loop = asyncio.new_event_loop()
 
     async def request(body: bytes) -> tuple[int, bytes]:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [
-                (b"host", b"bench"),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-cache"),
-            ],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = request_scope(body, [(b"cache-control", b"no-cache")])
         pending = [{"type": "http.request", "body": body, "more_body": False}]
         status = 0
         chunks: list[bytes] = []
