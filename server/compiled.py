@@ -9,7 +9,8 @@ that except the resolver call is fixed. So the first successful run of a
 query compiles a ``Plan``: for each selection set, the response keys in
 order, each with the resolver to call, its arguments (converted once when
 they use no variables) and a function that completes its value the way
-graphql-core would. Later requests walk the plan.
+graphql-core would, all generated as one Python function per selection set.
+Later requests call those functions.
 
 A plan only runs the happy path. Whenever graphql-core would have to report
 something (a resolver raises, a non-null field is null, a value does not
@@ -279,7 +280,6 @@ class Plan:
         root = self.graphql_schema.query_type
         if operation.operation is not OperationType.QUERY or root is None:
             raise UnsupportedError("only queries are compiled")
-        self._root_type = root
         self.root = self._selection(root, [operation.selection_set])
 
     # --- running -----------------------------------------------------------------------
@@ -308,6 +308,12 @@ class Plan:
             raise ExecutionTimeoutError(timeout) from None
 
     def raw_info(self, resolver: FieldResolver, run: Run) -> GraphQLResolveInfo[Any]:
+        """graphql-core's info for a field, shared by all its items in one request.
+
+        So its ``path`` is the field's own key, without list indexes: the
+        resolvers read the context and the parent type, and errors, which need
+        the exact path, are always reported by the ordinary executor.
+        """
         return GraphQLResolveInfo(
             field_name=resolver.name,
             field_nodes=list(resolver.field_nodes),
