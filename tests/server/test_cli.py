@@ -148,15 +148,24 @@ def test_serve_in_the_production_profile() -> None:
 
 
 class ServeSpy:
-    """Stands in for uvicorn.run and counts how often a dataset file is read."""
+    """Stands in for uvicorn.run and counts how often a dataset file is read.
+
+    It also keeps the logging configuration serve would apply in this process:
+    applied, it would leave a handler on pytest's captured stderr, which later
+    tests would find closed.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import logging.config
+
         import uvicorn
 
         from graph_data import loader
 
         self.reads: list[Path] = []
         self.runs: list[tuple[object, dict[str, object]]] = []
+        self.log_configs: list[dict[str, object]] = []
+        monkeypatch.setattr(logging.config, "dictConfig", self.log_configs.append)
         read = loader._read
 
         def counting_read(path: Path) -> object:
@@ -180,6 +189,9 @@ def test_serve_with_one_worker_reads_the_dataset_once(monkeypatch: pytest.Monkey
     [(app, options)] = spy.runs
     assert isinstance(app, Starlette)
     assert options["factory"] is False
+    # Logging is set up before the app is built, so its start-up is logged as JSON.
+    [config] = spy.log_configs
+    assert config == options["log_config"]
 
 
 def test_serve_with_one_worker_refuses_an_invalid_dataset(
