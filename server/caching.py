@@ -96,45 +96,62 @@ class ResponseCache:
         return self._bytes
 
 
+# (method, body or query string, Accept, Content-Type, graph version)
+RequestBytes = tuple[str, bytes, bytes, bytes, int]
+
+
 @dataclass(frozen=True, slots=True)
 class KnownRequest:
-    """What an anonymous request's exact bytes were found to ask: its cache key and operation."""
+    """What an anonymous request's exact bytes were found to ask, once they were parsed."""
 
-    key: str
-    operation: str | None
+    key: str | None  # its response-cache key; None when there is no response cache
+    operation: str | None  # the name of the operation it runs, for metrics and logs
+    media_type: str  # what its Accept header chose
+    # The document, operation name and variables, for running its compiled plan
+    # again; query is None when the request cannot be run from its bytes alone
+    # (a persisted-query hash stands for the document).
+    query: str | None = None
+    operation_name: str | None = None
+    variables: dict[str, Any] | None = None
 
 
 class KnownRequests:
-    """Request bytes already answered once, so that a repeat skips parsing them.
+    """Request bytes parsed once, so that a repeat is answered without parsing them again.
 
-    A client repeating a query sends the same bytes; their cache key is then
-    known without decoding JSON or hashing the document again. Keys are
-    (method, body or query string, Accept, graph version): only anonymous
-    requests are remembered, as their answer is the same for everyone. Bounded
-    in the bytes of the remembered requests.
+    A client repeating a query sends the same bytes; what they ask (the cache
+    key, the document to run) is then known without decoding JSON, reading the
+    document or hashing it again. Keys are ``RequestBytes``: only anonymous
+    requests are remembered, as their answer is the same for everyone, and a
+    write makes every older entry unreachable. Bounded in the bytes of the
+    remembered requests, and in their number.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, max_entries: int = 4096) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[str, bytes, bytes, int], KnownRequest] = OrderedDict()
+        self.max_entries = max_entries
+        self._entries: OrderedDict[RequestBytes, KnownRequest] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, raw: tuple[str, bytes, bytes, int]) -> KnownRequest | None:
+    def get(self, raw: RequestBytes) -> KnownRequest | None:
         return self._entries.get(raw)
 
-    def put(self, raw: tuple[str, bytes, bytes, int], known: KnownRequest) -> None:
-        size = len(raw[1]) + len(raw[2])
+    def put(self, raw: RequestBytes, known: KnownRequest) -> None:
+        size = _size(raw)
         if size > self.max_bytes // 4:
             return
         with self._lock:
-            if raw in self._entries:
-                return
+            if self._entries.pop(raw, None) is not None:
+                self._bytes -= size
             self._entries[raw] = known
             self._bytes += size
-            while self._bytes > self.max_bytes:
-                (_, old, accept, _), _ = self._entries.popitem(last=False)
-                self._bytes -= len(old) + len(accept)
+            while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
+                old, _ = self._entries.popitem(last=False)
+                self._bytes -= _size(old)
+
+
+def _size(raw: RequestBytes) -> int:
+    return len(raw[1]) + len(raw[2]) + len(raw[3])
 
 
 class PersistedQueryError(Exception):

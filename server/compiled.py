@@ -80,9 +80,8 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
 from server.context import RequestContext
-from server.cost import QueryCost
 from server.executor import ExecutionTimeoutError
-from server.limits import cost_estimate, operation_refusal
+from server.limits import charge, cost_estimate, estimate_refusal, operation_refusal
 from server.settings import Settings
 
 CACHE_SIZE = 1024
@@ -275,7 +274,8 @@ class Plan:
         self.document = document
         self.has_variables = bool(operation.variable_definitions)
         self.seconds = math.inf  # CPU time the last run took; unknown until one ran
-        self.estimate: QueryCost | None = None  # the cost, once known, if it has no variables
+        # Without variables: the cost, and the limit it breaks if any, once worked out.
+        self.verdict: tuple[int, GraphQLError | None] | None = None
         self._indexes = itertools.count()  # atomic: abstract types compile while running
         root = self.graphql_schema.query_type
         if operation.operation is not OperationType.QUERY or root is None:
@@ -578,22 +578,24 @@ class CompiledQueries:
         refusal; once the cost is charged to the client, every answer is
         given here, so it is never charged twice.
         """
-        estimate = None
-        if not plan.has_variables:  # then the cost is the same every time
-            if plan.estimate is None:
-                plan.estimate = cost_estimate(
+        if plan.has_variables:
+            refusal = operation_refusal(
+                self.settings,
+                self.schema._schema,
+                plan.document,
+                context.operation_name,
+                variables,
+                context,
+            )
+        else:  # then the cost, and whether the limits allow it, are the same every time
+            if plan.verdict is None:
+                estimate = cost_estimate(
                     self.schema._schema, plan.document, context.operation_name, None
                 )
-            estimate = plan.estimate
-        refusal = operation_refusal(
-            self.settings,
-            self.schema._schema,
-            plan.document,
-            context.operation_name,
-            variables,
-            context,
-            estimate,
-        )
+                plan.verdict = (estimate.cost, estimate_refusal(self.settings, estimate))
+            cost, refusal = plan.verdict
+            if refusal is None:
+                refusal = charge(context, cost)
         if refusal is not None:
             charged = context.cost is not None and context.charge is not None
             return ExecutionResult(data=None, errors=[refusal]) if charged else None

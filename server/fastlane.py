@@ -16,11 +16,12 @@ the skipped layers would have done for them:
   own errors, and anything unexpected still meets Starlette's outermost error
   middleware.
 
-A request whose exact bytes were answered from the response cache before
-(``GraphQLEndpoint.known_answer``) gets that answer without being parsed at
-all. Everything else goes the whole way, unchanged: other paths and methods,
-chunked bodies or bodies over the limit (for the 413), requests with an
-``Origin`` when CORS is on, WebSockets and lifespan events.
+A request whose exact bytes were answered before
+(``GraphQLEndpoint.known_answer``) is answered without being parsed at all:
+from the response cache, or by running its compiled plan. Everything else
+goes the whole way, unchanged: other paths and methods, chunked bodies or
+bodies over the limit (for the 413), requests with an ``Origin`` when CORS is
+on, WebSockets and lifespan events.
 """
 
 from __future__ import annotations
@@ -58,14 +59,14 @@ class GraphQLFastLane:
             body = await _read_body(receive) if scope["method"] == "POST" else None
             if body is not None:
                 receive = _replay(body, receive)
-            known = self.endpoint.known_answer(
+            known = await self.endpoint.known_answer(
                 scope, scope["query_string"] if body is None else body
             )
-            if known is not None:  # a repeat: the cached answer, without parsing anything
-                start = known.pop("start")
+            if known is not None:  # a repeat, answered without parsing anything
+                start, answer = known
                 start["headers"].append(id_header)
                 await send(start)
-                await send(known)
+                await send(answer)
                 return
             response = await self.endpoint.handle(Request(scope, receive), body)
             response.raw_headers.append(id_header)

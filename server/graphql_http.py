@@ -62,6 +62,9 @@ STATIC_PREFIX = "/static/graphiql"
 # while handing the plan over costs CPU (measured: about 0.5 ms on a 2.8 ms query).
 INLINE_SECONDS = sys.getswitchinterval()
 
+# Bytes of anonymous requests remembered with what they ask (``known_answer``).
+KNOWN_REQUEST_BYTES = 4 * 2**20
+
 logger = logging.getLogger("showgraph.http")
 
 DEFAULT_QUERY = """\
@@ -165,7 +168,7 @@ class GraphQLEndpoint:
         self.cache_control = cache_control
         self.observer = observer
         self.compiled = compiled
-        self.known = KnownRequests(cache.max_bytes // 8 if cache is not None else 0)
+        self.known = KnownRequests(KNOWN_REQUEST_BYTES)
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request, body: bytes | None = None) -> Response:
@@ -253,20 +256,18 @@ class GraphQLEndpoint:
                     extensions={"code": "UNAUTHENTICATED"},
                 )
             key = None
+            version = self.graph.version  # what the key and the remembered bytes are valid for
             if self.cache is not None and operation is OperationType.QUERY:
                 scope = f"{writer or 'public'}|{media_type}"
-                version = self.graph.version
                 key = response_key(
                     params.query or "", params.operation_name, params.variables, scope, version
                 )
-                fresh = _fresh_wanted(request)
-                if writer is None and budget is None and not fresh:
-                    await self._remember(request, version, KnownRequest(key, name))
-                cached = None if fresh else self.cache.get(key)
+                cached = None if _fresh_wanted(request) else self.cache.get(key)
                 if cached is not None:
                     refusal = budget.charge(cached.cost) if budget is not None else None
                     if refusal is not None:
                         raise RequestError(429, refusal.message, extensions=refusal.extensions)
+                    await self._remember(request, version, params, key, name, media_type)
                     return self._cached_answer(request, key, cached)
             result, cost = await self._execute(params, is_get, budget, writer, operation)
         except RequestError as error:
@@ -280,51 +281,105 @@ class GraphQLEndpoint:
             status = 429
         else:
             status = _status(result, media_type)
-        answer_body = _result_body(result)
-        request.state.graphql_error_codes = tuple(
-            (item.get("extensions") or {}).get("code") for item in answer_body.get("errors", ())
+        answer, request.state.graphql_error_codes = self._completed(
+            result, status, media_type, cost, key
         )
-        body = orjson.dumps(answer_body)
-        answer = CachedResponse(body, status, media_type, cost)
-        if key is not None and self.cache is not None and not result.errors:
-            self.cache.put(key, answer)
+        if operation is OperationType.QUERY and not result.errors:
+            await self._remember(request, version, params, key, name, media_type)
         if key is not None and request.method == "GET":
             return self._cached_answer(request, key, answer)
-        return Response(body, status_code=answer.status, media_type=media_type)
+        return Response(answer.body, status_code=answer.status, media_type=media_type)
 
-    async def _remember(self, request: Request, version: int, known: KnownRequest) -> None:
-        """Remember what these request bytes ask, for ``known_answer``."""
-        payload = request.scope["query_string"] if request.method == "GET" else await request.body()
-        accept = _first_header(request.scope, b"accept") or b""
-        self.known.put((request.method, payload, accept, version), known)
+    def _completed(
+        self, result: ExecutionResult, status: int, media_type: str, cost: int, key: str | None
+    ) -> tuple[CachedResponse, tuple[object, ...]]:
+        """The serialized answer and its error codes; cached when it has no errors."""
+        body = _result_body(result)
+        codes = tuple((item.get("extensions") or {}).get("code") for item in body.get("errors", ()))
+        answer = CachedResponse(orjson.dumps(body), status, media_type, cost)
+        if key is not None and self.cache is not None and not result.errors:
+            self.cache.put(key, answer)
+        return answer, codes
 
-    def known_answer(self, scope: Scope, payload: bytes) -> Message | None:
-        """The cached answer to exactly these request bytes, found without parsing them.
+    async def _remember(
+        self,
+        request: Request,
+        version: int,
+        params: GraphQLParams,
+        key: str | None,
+        operation: str | None,
+        media_type: str,
+    ) -> None:
+        """Remember what an anonymous query's bytes ask, for ``known_answer``."""
+        if request.state.token_name is not None or self.buckets is not None:
+            return
+        scope = request.scope
+        payload = scope["query_string"] if request.method == "GET" else await request.body()
+        accept = _first_header(scope, b"accept") or b""
+        content_type = _first_header(scope, b"content-type") or b""
+        runnable = params.extensions is None  # else a persisted-query hash stands for it
+        known = KnownRequest(
+            key,
+            operation,
+            media_type,
+            params.query if runnable else None,
+            params.operation_name,
+            params.variables,
+        )
+        self.known.put((request.method, payload, accept, content_type, version), known)
 
-        For anonymous requests without conditions (no Authorization,
-        Cache-Control or If-None-Match) on a server without rate limits: what
-        the full path would answer from the cache, as the body message, with
-        its ``http.response.start`` message under ``"start"``. None otherwise.
-        ``payload`` is the POST body or the GET query string.
+    async def known_answer(self, scope: Scope, payload: bytes) -> tuple[Message, Message] | None:
+        """The answer to request bytes parsed before, found without parsing them again.
+
+        For anonymous requests (no Authorization or If-None-Match) on a server
+        without rate limits, whose exact bytes, Accept and Content-Type were
+        answered at this graph version: the cached answer, unless the client
+        asks for a fresh one or the cache no longer holds it; else the answer
+        of the query's compiled plan, run now. Either is what the full path
+        would answer, as the ``http.response.start`` and body messages. None
+        when the request must go the full path. ``payload`` is the POST body
+        or the GET query string.
         """
-        if self.cache is None or self.buckets is not None:
+        if self.buckets is not None:
             return None
         started = time.perf_counter()
-        accept = None
+        accept = content_type = cache_control = None
         for name, value in scope["headers"]:
-            if name in _CONDITIONS:
+            if name in _PERSONAL:
                 return None
-            if name == b"accept" and accept is None:
-                accept = value
-        known = self.known.get((scope["method"], payload, accept or b"", self.graph.version))
-        cached = self.cache.get(known.key) if known is not None else None
-        if known is None or cached is None:
+            if name == b"accept":
+                accept = value if accept is None else accept
+            elif name == b"content-type":
+                content_type = value if content_type is None else content_type
+            elif name == b"cache-control":
+                cache_control = value if cache_control is None else cache_control
+        raw = (scope["method"], payload, accept or b"", content_type or b"", self.graph.version)
+        known = self.known.get(raw)
+        if known is None:
             return None
+        codes: tuple[object, ...] = ()
+        answer = None
+        if known.key is not None and self.cache is not None and not _asks_fresh(cache_control):
+            answer = self.cache.get(known.key)
+        if answer is None:
+            compiled, query = self.compiled, known.query
+            plan = compiled.plan(query, known.operation_name) if compiled and query else None
+            if plan is None:
+                return None
+            operation_var.set(operation_label(known.operation))
+            context = self._context(known.operation_name, None, None)
+            result = await self._run_plan(plan, known.variables, context)
+            if result is None:
+                return None
+            status = _status(result, known.media_type)
+            answer, codes = self._completed(
+                result, status, known.media_type, context.cost or 1, known.key
+            )
         headers = [
-            (b"content-length", str(len(cached.body)).encode()),
-            (b"content-type", cached.media_type.encode()),
+            (b"content-length", str(len(answer.body)).encode()),
+            (b"content-type", answer.media_type.encode()),
         ]
-        if scope["method"] == "GET":
+        if scope["method"] == "GET" and known.key is not None:
             headers += [
                 (b"etag", etag(known.key).encode()),
                 (b"cache-control", self.cache_control.encode()),
@@ -332,11 +387,11 @@ class GraphQLEndpoint:
         duration = time.perf_counter() - started
         self._tell(
             Observation(
-                scope["method"], scope["path"], known.operation, cached.status, duration, ()
+                scope["method"], scope["path"], known.operation, answer.status, duration, codes
             )
         )
-        start = {"type": "http.response.start", "status": cached.status, "headers": headers}
-        return {"type": "http.response.body", "body": cached.body, "start": start}
+        start = {"type": "http.response.start", "status": answer.status, "headers": headers}
+        return start, {"type": "http.response.body", "body": answer.body}
 
     def _cached_answer(self, request: Request, key: str, answer: CachedResponse) -> Response:
         """An answer with its validators; 304 when a GET client already holds it."""
@@ -375,12 +430,7 @@ class GraphQLEndpoint:
         allowed = (
             (OperationType.QUERY,) if is_get else (OperationType.QUERY, OperationType.MUTATION)
         )
-        context = RequestContext(
-            graph=self.graph,
-            **self.writes.context_fields(writer),
-            operation_name=params.operation_name,
-            charge=budget.charge if budget is not None else None,
-        )
+        context = self._context(params.operation_name, writer, budget)
         # Readers share the graph; a mutation holds it alone, payload included.
         lock = (
             self.graph.lock.writing
@@ -431,6 +481,16 @@ class GraphQLEndpoint:
                 message = f"Unknown operation named {params.operation_name!r}."
             return ExecutionResult(data=None, errors=[GraphQLError(message)]), 1
 
+    def _context(
+        self, operation_name: str | None, writer: str | None, budget: RequestBudget | None
+    ) -> RequestContext:
+        return RequestContext(
+            graph=self.graph,
+            **self.writes.context_fields(writer),
+            operation_name=operation_name,
+            charge=budget.charge if budget is not None else None,
+        )
+
     async def _run_plan(
         self, plan: Plan, variables: dict[str, Any] | None, context: RequestContext
     ) -> ExecutionResult | None:
@@ -458,7 +518,7 @@ class GraphQLEndpoint:
 
 
 # Request headers that make an answer depend on more than the request's bytes.
-_CONDITIONS = frozenset({b"authorization", b"cache-control", b"if-none-match"})
+_PERSONAL = frozenset({b"authorization", b"if-none-match"})
 
 
 def _first_header(scope: Scope, name: bytes) -> bytes | None:
@@ -572,9 +632,13 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 def _fresh_wanted(request: Request) -> bool:
+    return _asks_fresh(_first_header(request.scope, b"cache-control"))
+
+
+def _asks_fresh(cache_control: bytes | None) -> bool:
     """``Cache-Control: no-cache`` (or no-store) asks for an answer computed now."""
-    directives = request.headers.get("cache-control", "").lower()
-    return "no-cache" in directives or "no-store" in directives
+    directives = (cache_control or b"").lower()
+    return b"no-cache" in directives or b"no-store" in directives
 
 
 def _status(result: ExecutionResult, media_type: str) -> int:

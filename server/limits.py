@@ -332,13 +332,11 @@ def operation_refusal(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     request: RequestContext | None,
-    estimate: QueryCost | None = None,
 ) -> GraphQLError | None:
     """Why the operation must not run, or None; charges the rate limit when it may.
 
     ``operation_name`` is the one that runs (Strawberry fills it in), while
-    ``request.operation_name`` is what the client sent. ``estimate`` is the
-    operation's cost with these variables, when the caller knows it.
+    ``request.operation_name`` is what the client sent.
     """
     several = len(_operations(document)) > 1
     if request is not None and request.operation_name is None and several:
@@ -346,10 +344,17 @@ def operation_refusal(
             "The document has several operations: say which to run with `operationName`."
         )
     try:
-        if estimate is None:
-            estimate = cost_estimate(schema, document, operation_name, variables)
+        estimate = cost_estimate(schema, document, operation_name, variables)
     except RecursionError:  # fragments spread inside each other past the stack
         return _depth_error(settings.max_depth + 1, settings.max_depth)
+    refusal = estimate_refusal(settings, estimate)
+    if refusal is not None or request is None:
+        return refusal
+    return charge(request, estimate.cost)
+
+
+def estimate_refusal(settings: Settings, estimate: QueryCost) -> GraphQLError | None:
+    """Why an operation of this estimated cost and these page sizes must not run, or None."""
     largest = estimate.largest_page()
     if largest is not None and largest.size > settings.max_page_size:
         limit = settings.max_page_size
@@ -368,8 +373,10 @@ def operation_refusal(
             limit=settings.max_cost,
             cost=estimate.cost,
         )
-    if request is not None:
-        request.cost = estimate.cost
-        if request.charge is not None:
-            return request.charge(estimate.cost)
     return None
+
+
+def charge(request: RequestContext, cost: int) -> GraphQLError | None:
+    """Note the cost on the request, and charge it to the client's rate limit if it has one."""
+    request.cost = cost
+    return request.charge(cost) if request.charge is not None else None

@@ -13,6 +13,7 @@ from server.caching import (
     KnownRequests,
     PersistedQueries,
     PersistedQueryError,
+    RequestBytes,
     ResponseCache,
     etag,
     load_allow_list,
@@ -113,11 +114,26 @@ def test_allow_list_files_are_checked(tmp_path: Path) -> None:
 
 
 def test_known_requests_are_bounded_in_bytes_and_forget_the_oldest() -> None:
+    def raw(n: int, version: int = 0) -> RequestBytes:
+        return ("POST", b"q" * 80 + bytes([n]), b"*/*", b"application/json", version)
+
     known = KnownRequests(max_bytes=400)
     for n in range(10):
-        known.put(("POST", b"q" * 90 + bytes([n]), b"*/*", 0), KnownRequest(f"key{n}", None))
-    kept = [n for n in range(10) if known.get(("POST", b"q" * 90 + bytes([n]), b"*/*", 0))]
-    assert kept == [6, 7, 8, 9]  # 94 bytes each: four fit in 400
-    assert known.get(("POST", b"q" * 90 + bytes([9]), b"*/*", 1)) is None  # another version
-    known.put(("POST", b"x" * 200, b"", 0), KnownRequest("big", None))  # over a quarter
-    assert known.get(("POST", b"x" * 200, b"", 0)) is None
+        known.put(raw(n), KnownRequest(f"key{n}", None, "application/json"))
+    kept = [n for n in range(10) if known.get(raw(n))]
+    assert kept == [6, 7, 8, 9]  # 100 bytes each: four fit in 400
+    assert known.get(raw(9, version=1)) is None  # another version
+    big = ("POST", b"x" * 200, b"", b"", 0)
+    known.put(big, KnownRequest("big", None, "application/json"))  # over a quarter
+    assert known.get(big) is None
+    # Remembering the same bytes again replaces what they ask, and counts them once.
+    known.put(raw(9), KnownRequest("again", None, "application/json"))
+    assert known.get(raw(9)) == KnownRequest("again", None, "application/json")
+    assert [n for n in range(10) if known.get(raw(n))] == [6, 7, 8, 9]
+
+
+def test_known_requests_are_bounded_in_number() -> None:
+    known = KnownRequests(max_bytes=10**6, max_entries=3)
+    for n in range(5):
+        known.put(("GET", b"%d" % n, b"", b"", 0), KnownRequest(None, None, "application/json"))
+    assert [n for n in range(5) if known.get(("GET", b"%d" % n, b"", b"", 0))] == [2, 3, 4]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -74,25 +76,100 @@ def test_cross_origin_requests_keep_their_cors_headers(graph: ShowGraph) -> None
         assert response.json()["data"]["actors"]["totalCount"] == 6
 
 
+def known_answer(client: TestClient, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
+    """What the endpoint answers from these bytes alone: (start, body) messages, or None."""
+    endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+    scope = {"method": "POST", "path": "/graphql", "headers": headers}
+    return asyncio.run(endpoint.known_answer(scope, body))
+
+
+POSTED = [(b"accept", b"*/*"), (b"content-type", b"application/json")]
+
+
 def test_a_repeat_is_answered_from_its_bytes_exactly_as_the_full_path(
     client: TestClient,
 ) -> None:
-    endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
     body = b'{"query": "' + QUERY.encode() + b'"}'
     headers = {"content-type": "application/json"}
     first = client.post("/graphql", content=body, headers=headers)
-    scope = {"method": "POST", "path": "/graphql", "headers": [(b"accept", b"*/*")]}
-    known = endpoint.known_answer(scope, body)
-    assert known is not None
-    assert known["body"] == first.content
+    start, answer = known_answer(client, POSTED, body)
+    assert answer["body"] == first.content
+    assert (b"content-type", b"application/json") in start["headers"]
     repeat = client.post("/graphql", content=body, headers=headers)
     assert repeat.content == first.content
     assert repeat.headers["content-type"] == first.headers["content-type"]
-    # Requests whose answer depends on more than their bytes take the full path.
-    for name in (b"authorization", b"cache-control", b"if-none-match"):
-        conditional = {**scope, "headers": [(name, b"x")]}
-        assert endpoint.known_answer(conditional, body) is None
-    assert endpoint.known_answer({**scope, "headers": [(b"accept", b"text/x")]}, body) is None
+    # Requests whose answer depends on more than their bytes take the full path...
+    for name in (b"authorization", b"if-none-match"):
+        assert known_answer(client, [*POSTED, (name, b"x")], body) is None
+    assert known_answer(client, [(b"accept", b"text/x"), POSTED[1]], body) is None
+    # ... and so do bytes that were never answered as they are now (a 415 for this one).
+    assert known_answer(client, [POSTED[0], (b"content-type", b"text/plain")], body) is None
+    # A client asking for a fresh answer gets it from the query's compiled plan.
+    fresh = known_answer(client, [*POSTED, (b"cache-control", b"no-cache")], body)
+    assert fresh[1]["body"] == first.content
+
+
+@pytest.mark.parametrize(
+    "settings", [Settings(cache_bytes=0), Settings()], ids=["no cache", "cache"]
+)
+def test_uncached_repeats_run_their_plan_without_the_full_path(
+    settings: Settings, graph: ShowGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {"cache-control": "no-cache"}
+    with TestClient(create_app(settings, graph=graph)) as client:
+        endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+        posted = client.post("/graphql", json={"query": QUERY}, headers=headers)
+        got = client.get("/graphql", params={"query": QUERY}, headers=headers)
+        assert endpoint.compiled.plan(QUERY, None) is not None
+        runs = []
+        execute = endpoint.compiled.execute
+        monkeypatch.setattr(endpoint.compiled, "execute", lambda *a: runs.append(1) or execute(*a))
+
+        async def full_path(*args: object) -> None:
+            raise AssertionError("took the full path")
+
+        monkeypatch.setattr(endpoint, "handle", full_path)
+        for _ in range(3):
+            again = client.post("/graphql", json={"query": QUERY}, headers=headers)
+            assert (again.status_code, again.content) == (200, posted.content)
+            got_again = client.get("/graphql", params={"query": QUERY}, headers=headers)
+            assert got_again.content == got.content
+            for name in ("etag", "cache-control", "content-type"):
+                assert got_again.headers.get(name) == got.headers.get(name)
+        assert len(runs) == 6  # each one ran, none came from the response cache
+
+
+def test_a_plan_that_steps_aside_leaves_the_answer_to_the_full_path(
+    graph: ShowGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(Settings(cache_bytes=0), graph=graph)) as client:
+        endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+        first = client.post("/graphql", json={"query": QUERY})
+        monkeypatch.setattr(endpoint.compiled, "execute", lambda *args: None)
+        handled = []
+        handle = endpoint.handle
+        monkeypatch.setattr(endpoint, "handle", lambda *a: handled.append(1) or handle(*a))
+        again = client.post("/graphql", json={"query": QUERY})
+        assert again.content == first.content
+        assert handled == [1]
+
+
+def test_rate_limited_or_authorized_requests_take_the_full_path(graph: ShowGraph) -> None:
+    body = b'{"query": "' + QUERY.encode() + b'"}'
+    limited = Settings(rate_limit=True, cache_bytes=0)
+    with TestClient(create_app(limited, graph=graph)) as client:
+        for _ in range(2):
+            response = client.post("/graphql", content=body, headers=dict(POSTED))
+            assert "x-ratelimit-remaining" in response.headers  # charged every time
+        assert known_answer(client, POSTED, body) is None
+    with TestClient(create_app(Settings(tokens=f"alice={TOKEN}"), graph=graph)) as client:
+        authorized = [*POSTED, (b"authorization", f"Bearer {TOKEN}".encode())]
+        for _ in range(2):
+            client.post("/graphql", content=body, headers=authorized)
+        assert known_answer(client, authorized, body) is None
+        # The same bytes without the token would be known: only the token kept them out.
+        client.post("/graphql", content=body, headers=POSTED)
+        assert known_answer(client, POSTED, body) is not None
 
 
 def test_a_known_get_carries_the_same_validators(client: TestClient) -> None:
