@@ -17,7 +17,7 @@ class RWLock:
     """Shared reading, exclusive writing; writers are not starved by new readers."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())  # never taken twice by one thread
         self._readers = 0
         self._writer: int | None = None
         self._depth = 0
@@ -51,7 +51,7 @@ class RWLock:
     def release_read(self) -> None:
         with self._cond:
             self._readers -= 1
-            if not self._readers:
+            if not self._readers and self._waiting_writers:
                 self._cond.notify_all()  # only a writer waits on readers
 
     @contextmanager

@@ -125,6 +125,33 @@ class Run:
 Complete = Callable[[Any, Run], Any]
 
 
+class ObjectList:
+    """Completes a list of objects; ``SelectionPlan.generate`` writes its loop inline."""
+
+    __slots__ = ("accepted", "item", "nullable", "walk")
+
+    def __init__(
+        self,
+        walk: Callable[[Any, Run], dict[str, Any]],
+        accepted: set[type],
+        item: Complete,
+        nullable: bool,
+    ) -> None:
+        self.walk = walk
+        self.accepted = accepted  # classes whose items need no check
+        self.item = item  # completes any other item, checking it first
+        self.nullable = nullable
+
+    def __call__(self, value: Any, run: Run) -> Any:
+        if value is None:
+            return _null(self.nullable)
+        if not isinstance(value, list | tuple):
+            raise UnsupportedError("not a list")
+        run.check_deadline()  # lists are where the work multiplies
+        walk, accepted, item = self.walk, self.accepted, self.item
+        return [walk(each, run) if type(each) in accepted else item(each, run) for each in value]
+
+
 class FieldResolver:
     """Calls one field's resolver as Strawberry would, minus what is the same every time."""
 
@@ -245,8 +272,18 @@ class SelectionPlan:
         for i, plan in enumerate(fields):
             call = plan.call.replace("{i}", str(i))
             names.update({name.replace("{i}", str(i)): value for name, value in plan.names.items()})
-            names[f"c{i}"] = plan.complete
-            if plan.exact is not None:
+            names[f"c{i}"] = complete = plan.complete
+            if isinstance(complete, ObjectList):
+                # The list's loop goes inline: items of an accepted class straight to
+                # their walk. Anything else (null, late, not a list) meets the completer.
+                names.update({f"w{i}": complete.walk, f"a{i}": complete.accepted})
+                names.update({f"i{i}": complete.item, "now": time.monotonic})
+                entries.append(
+                    f"{plan.key!r}: [w{i}(e, run) if type(e) in a{i} else i{i}(e, run) "
+                    f"for e in v{i}] if type(v{i} := {call}) is list and now() <= run.deadline "
+                    f"else c{i}(v{i}, run)"
+                )
+            elif plan.exact is not None:
                 names[f"t{i}"] = plan.exact
                 entries.append(f"{plan.key!r}: v if type(v := {call}) is t{i} else c{i}(v, run)")
             else:
@@ -477,7 +514,7 @@ class Plan:
 
     def _object_list_completer(
         self, of: GraphQLOutputType, nodes: list[FieldNode], nullable: bool
-    ) -> Complete:
+    ) -> ObjectList:
         """A list of objects: items of a class already accepted go straight to the walk."""
         item_type = of.of_type if isinstance(of, GraphQLNonNull) else of
         assert isinstance(item_type, GraphQLObjectType)
@@ -485,19 +522,7 @@ class Plan:
         item = self._object_completer(
             item_type, nodes, not isinstance(of, GraphQLNonNull), selection
         )
-        accepted, walk = selection.accepted, selection.walk
-
-        def complete_objects(value: Any, run: Run) -> Any:
-            if value is None:
-                return _null(nullable)
-            if not isinstance(value, list | tuple):
-                raise UnsupportedError("not a list")
-            run.check_deadline()
-            return [
-                walk(each, run) if type(each) in accepted else item(each, run) for each in value
-            ]
-
-        return complete_objects
+        return ObjectList(selection.walk, selection.accepted, item, nullable)
 
     def _abstract_completer(
         self, type_: GraphQLAbstractType, nodes: list[FieldNode], nullable: bool

@@ -57,8 +57,6 @@ class GraphQLFastLane:
         with bound_request_id(scope) as request_id:
             id_header = (REQUEST_ID_HEADER_RAW, request_id.encode("latin-1"))
             body = await _read_body(receive) if scope["method"] == "POST" else None
-            if body is not None:
-                receive = _replay(body, receive)
             known = await self.endpoint.known_answer(
                 scope, scope["query_string"] if body is None else body
             )
@@ -68,6 +66,8 @@ class GraphQLFastLane:
                 await send(start)
                 await send(answer)
                 return
+            if body is not None:
+                receive = _replay(body, receive)
             response = await self.endpoint.handle(Request(scope, receive), body)
             response.raw_headers.append(id_header)
             await response(scope, receive, send)

@@ -169,6 +169,7 @@ class GraphQLEndpoint:
         self.observer = observer
         self.compiled = compiled
         self.known = KnownRequests(KNOWN_REQUEST_BYTES)
+        self._anonymous = self.writes.context_fields(None)  # the same for every reader
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request, body: bytes | None = None) -> Response:
@@ -486,7 +487,7 @@ class GraphQLEndpoint:
     ) -> RequestContext:
         return RequestContext(
             graph=self.graph,
-            **self.writes.context_fields(writer),
+            **(self._anonymous if writer is None else self.writes.context_fields(writer)),
             operation_name=operation_name,
             charge=budget.charge if budget is not None else None,
         )

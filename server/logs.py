@@ -23,11 +23,9 @@ import logging
 import re
 import secrets
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -120,7 +118,7 @@ def new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_ids):016x}"
 
 
-def valid_request_id(value: str | None) -> bool:
+def valid_request_id(value: str | None) -> TypeGuard[str]:
     """An id safe to echo and log: at most 64 characters of ``[A-Za-z0-9._-]``."""
     return value is not None and _VALID_REQUEST_ID.fullmatch(value) is not None
 
@@ -150,28 +148,34 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
 
 
-@contextmanager
-def bound_request_id(scope: Scope) -> Iterator[str]:
+class bound_request_id:  # noqa: N801  (used like a function: ``with bound_request_id(scope)``)
     """The request's id (the caller's when sane, else a new one), in scope and context.
 
     Every log record made inside carries it; the caller sends it back in
-    ``X-Request-ID``.
+    ``X-Request-ID``. A class rather than a ``@contextmanager`` generator,
+    which costs a few times more on every request.
     """
-    incoming = _header(scope, b"x-request-id")
-    request_id = incoming if incoming and valid_request_id(incoming) else new_request_id()
-    scope.setdefault("state", {})["request_id"] = request_id
-    id_token = request_id_var.set(request_id)
-    operation_token = operation_var.set(None)
-    try:
-        yield request_id
-    finally:
+
+    __slots__ = ("_tokens", "request_id")
+
+    def __init__(self, scope: Scope) -> None:
+        incoming = _header(scope, b"x-request-id")
+        self.request_id = incoming if valid_request_id(incoming) else new_request_id()
+        scope.setdefault("state", {})["request_id"] = self.request_id
+
+    def __enter__(self) -> str:
+        self._tokens = (request_id_var.set(self.request_id), operation_var.set(None))
+        return self.request_id
+
+    def __exit__(self, *exc_info: object) -> None:
+        id_token, operation_token = self._tokens
         operation_var.reset(operation_token)
         request_id_var.reset(id_token)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
-        if key.lower() == name:
+        if key == name:  # ASGI servers give header names in lower case
             return bytes(value).decode("latin-1")
     return None
 
