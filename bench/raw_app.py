@@ -3,9 +3,10 @@
 ``python bench/raw_app.py --port P --body-file F [--log-level L]`` serves the
 bytes of F at ``/graphql`` (GET or POST, the request body read and dropped, as
 the real server reads it) and ``/healthz``. It runs under uvicorn exactly as
-``showgraph serve`` does (``uvicorn.run`` with one worker, the same host,
-log level, and uvicorn's default loop and HTTP parser), so the difference
-between this and the real server is the GraphQL work, not the stack.
+``showgraph serve`` does (``uvicorn.run`` with one worker, the same host and
+log level, uvicorn's default loop and HTTP parser, no uvicorn access log and
+no proxy-header handling), so the difference between this and the real
+server is the GraphQL work, not the stack.
 """
 
 from __future__ import annotations
@@ -41,7 +42,15 @@ def main() -> None:
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
     app = create_app(args.body_file.read_bytes())
-    uvicorn.run(app, host=args.host, port=args.port, workers=1, log_level=args.log_level)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        workers=1,
+        log_level=args.log_level,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 if __name__ == "__main__":
