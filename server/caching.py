@@ -105,7 +105,8 @@ class KnownRequest:
     """What an anonymous request's exact bytes were found to ask, once they were parsed."""
 
     key: str | None  # its response-cache key; None when there is no response cache
-    operation: str | None  # the name of the operation it runs, for metrics and logs
+    operation: str | None  # the name of the operation it runs, for metrics
+    label: str  # the operation as log records name it (server.metrics.operation_label)
     media_type: str  # what its Accept header chose
     # The document, operation name and variables, for running its compiled plan
     # again; query is None when the request cannot be run from its bytes alone

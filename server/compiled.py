@@ -97,16 +97,20 @@ class _TimedOutError(Exception):
     """The request ran past its deadline while walking the plan."""
 
 
-@dataclass(slots=True)
 class Run:
     """One execution of a plan: what changes from one request to the next."""
 
-    plan: Plan
-    context: Any
-    variables: VariableValues | None
-    deadline: float
-    infos: dict[int, Info] = field(default_factory=dict)
-    arguments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    __slots__ = ("arguments", "context", "deadline", "infos", "plan", "variables")
+
+    def __init__(
+        self, plan: Plan, context: Any, variables: VariableValues | None, deadline: float
+    ) -> None:
+        self.plan = plan
+        self.context = context
+        self.variables = variables
+        self.deadline = deadline
+        self.infos: dict[int, Info] = {}
+        self.arguments: dict[int, dict[str, Any]] = {}
 
     def info(self, resolver: FieldResolver) -> Info:
         """Strawberry's info for a field, made once per request (resolvers read its context)."""

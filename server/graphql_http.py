@@ -322,6 +322,7 @@ class GraphQLEndpoint:
         known = KnownRequest(
             key,
             operation,
+            operation_label(operation),
             media_type,
             params.query if runnable else None,
             params.operation_name,
@@ -367,7 +368,7 @@ class GraphQLEndpoint:
             plan = compiled.plan(query, known.operation_name) if compiled and query else None
             if plan is None:
                 return None
-            operation_var.set(operation_label(known.operation))
+            operation_var.set(known.label)
             context = self._context(known.operation_name, None, None)
             result = await self._run_plan(plan, known.variables, context)
             if result is None:

@@ -119,21 +119,24 @@ def test_known_requests_are_bounded_in_bytes_and_forget_the_oldest() -> None:
 
     known = KnownRequests(max_bytes=400)
     for n in range(10):
-        known.put(raw(n), KnownRequest(f"key{n}", None, "application/json"))
+        known.put(raw(n), KnownRequest(f"key{n}", None, "anonymous", "application/json"))
     kept = [n for n in range(10) if known.get(raw(n))]
     assert kept == [6, 7, 8, 9]  # 100 bytes each: four fit in 400
     assert known.get(raw(9, version=1)) is None  # another version
     big = ("POST", b"x" * 200, b"", b"", 0)
-    known.put(big, KnownRequest("big", None, "application/json"))  # over a quarter
+    known.put(big, KnownRequest("big", None, "anonymous", "application/json"))  # over a quarter
     assert known.get(big) is None
     # Remembering the same bytes again replaces what they ask, and counts them once.
-    known.put(raw(9), KnownRequest("again", None, "application/json"))
-    assert known.get(raw(9)) == KnownRequest("again", None, "application/json")
+    known.put(raw(9), KnownRequest("again", None, "anonymous", "application/json"))
+    assert known.get(raw(9)) == KnownRequest("again", None, "anonymous", "application/json")
     assert [n for n in range(10) if known.get(raw(n))] == [6, 7, 8, 9]
 
 
 def test_known_requests_are_bounded_in_number() -> None:
     known = KnownRequests(max_bytes=10**6, max_entries=3)
     for n in range(5):
-        known.put(("GET", b"%d" % n, b"", b"", 0), KnownRequest(None, None, "application/json"))
+        known.put(
+            ("GET", b"%d" % n, b"", b"", 0),
+            KnownRequest(None, None, "anonymous", "application/json"),
+        )
     assert [n for n in range(5) if known.get(("GET", b"%d" % n, b"", b"", 0))] == [2, 3, 4]

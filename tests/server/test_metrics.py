@@ -10,7 +10,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.metrics import ANONYMOUS, NO_CODE, OTHER, error_kind, operation_label
+from server.metrics import (
+    ANONYMOUS,
+    NO_CODE,
+    OTHER,
+    RequestCollector,
+    error_kind,
+    operation_label,
+)
 from server.settings import Settings
 
 TOKEN = "alice-token-0123456789"
@@ -119,3 +126,23 @@ def test_odd_operation_names_count_as_other(client: TestClient) -> None:
     samples = scrape(client)
     assert value(samples, "showgraph_graphql_requests_total", operation=OTHER, status="200") == 1
     assert not any(name in key[1].__repr__() for key in samples)
+
+
+def test_latency_buckets_are_cumulative_and_bounded_above() -> None:
+    collector = RequestCollector()
+    for seconds in (0.0005, 0.001, 0.003, 100.0):
+        collector.observe("Actors", 200, seconds)
+    collector.observe(None, 200, 0.002)
+    samples = {
+        (sample.name, sample.labels.get("le"), sample.labels["operation"]): sample.value
+        for family in collector.collect()
+        for sample in family.samples
+    }
+    name = "showgraph_graphql_request_duration_seconds"
+    assert samples[(f"{name}_bucket", "0.001", "Actors")] == 2  # le: 0.001 itself counts
+    assert samples[(f"{name}_bucket", "0.005", "Actors")] == 3
+    assert samples[(f"{name}_bucket", "30.0", "Actors")] == 3
+    assert samples[(f"{name}_bucket", "+Inf", "Actors")] == 4
+    assert samples[(f"{name}_count", None, "Actors")] == 4
+    assert samples[(f"{name}_sum", None, "Actors")] == pytest.approx(100.0045)
+    assert samples[("showgraph_graphql_requests_total", None, ANONYMOUS)] == 1
