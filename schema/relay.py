@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import strawberry
@@ -52,7 +52,7 @@ def wrap(node: GraphNode[Any]) -> Any:
     return _WRAPPERS[node.kind](graph_node=node)  # type: ignore[call-arg]
 
 
-def wrap_all(nodes: list[GraphNode[Any]]) -> list[Any]:
+def wrap_all(nodes: Iterable[GraphNode[Any]]) -> list[Any]:
     return [wrap(node) for node in nodes]
 
 

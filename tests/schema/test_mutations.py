@@ -228,7 +228,7 @@ def test_link_and_unlink(writer: Writer) -> None:
         },
     )
     assert data["unlinkNodes"] == {"userErrors": [], "graphVersion": 2}
-    assert writer.graph.portrayals_of_actor("actor:william-gao") == []
+    assert writer.graph.portrayals_of_actor("actor:william-gao") == ()
 
 
 def test_anonymous_writes_are_refused(writer: Writer) -> None:
