@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graph_data.kinds import NodeKind
+from graph_data.kinds import NodeKind, Relation
 from graph_data.model import Relationship as RelationshipLink
 from graph_data.records import CharacterFields
 from schema.context import Info, graph_of
@@ -54,9 +54,8 @@ class Character(NodeSources, Node, Sourced):
 
     @strawberry.field(description="Actors who play the character.")
     def actors(self, info: Info) -> list[ActorRef]:
-        graph = graph_of(info)
-        links = graph.portrayals_of_character(self.graph_node.key)
-        return wrap_all([node for link in links if (node := graph.node(link.actor))])
+        # The PORTRAYS neighbours are the portrayals' actors, in the same order.
+        return wrap_all(graph_of(info).into(self.graph_node.key, Relation.PORTRAYS))
 
     @strawberry.field(description="Episodes the character appears in, in broadcast order.")
     def episodes(
