@@ -226,6 +226,7 @@ class _Derived:
     portrayals: dict[tuple[str, str], Portrayal] = field(default_factory=dict)
     actor_portrayals: dict[str, tuple[Portrayal, ...]] = field(default_factory=dict)
     character_portrayals: dict[str, tuple[Portrayal, ...]] = field(default_factory=dict)
+    above: dict[str, dict[Any, Any]] = field(default_factory=dict)  # see ShowGraph.memo
 
 
 class ShowGraph:
@@ -378,6 +379,21 @@ class ShowGraph:
         self._by_kind = {}
         self._sort_keys.clear()
         self._derived = _Derived()
+
+    def memo(self, question: str) -> dict[Any, Any]:
+        """A table for what a layer above works out from this state of the graph.
+
+        The GraphQL layer keeps objects it builds from the model's answers
+        here (an actor's characters as GraphQL objects, say), so that later
+        requests reuse them; the table goes with the next change, as the
+        model's own tables do. Fill it as they are filled: store a finished,
+        immutable value in one assignment, since concurrent readers share it.
+        """
+        tables = self._derived.above
+        found = tables.get(question)
+        if found is None:
+            found = tables.setdefault(question, {})  # atomic: racing readers get one table
+        return found
 
     # --- nodes ---------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from schema.shows import Show
 from schema.sources import NodeSources, Sourced
 
 T = TypeVar("T")
+_CHARACTERS_OF_ACTOR = "Actor.characters"
 
 
 @node_type(NodeKind.ACTOR)
@@ -36,11 +37,20 @@ class Actor(NodeSources, Node, Sourced):
         return [Portrayal(link=link) for link in links]
 
     @strawberry.field(description="Characters played.")
-    def characters(self, info: Info) -> list[Character]:
-        # The PORTRAYS neighbours are the portrayals' characters, in the same order,
-        # without making (or looking up) a portrayal per character.
-        characters = graph_of(info).out(self.graph_node.key, Relation.PORTRAYS)
-        return [Character(graph_node=node) for node in characters]
+    def characters(self, info: Info) -> Sequence[Character]:
+        """The PORTRAYS neighbours: the portrayals' characters, in the same order.
+
+        Made once per actor and state of the graph (``ShowGraph.memo``): a
+        Character holds nothing but its node, so requests can share them.
+        """
+        graph = graph_of(info)
+        key = self.graph_node.key
+        table = graph.memo(_CHARACTERS_OF_ACTOR)
+        found = table.get(key)
+        if found is None:
+            nodes = graph.out(key, Relation.PORTRAYS)
+            found = table[key] = tuple(Character(graph_node=node) for node in nodes)
+        return found
 
     @strawberry.field(description="Shows the actor appears in.")
     def shows(self, info: Info) -> list[Show]:

@@ -183,3 +183,13 @@ def test_episode_characters_are_remembered_until_an_appearance_changes() -> None
         "character:tara-jones",
     ]
     assert episode in {e.key for e in model.character_episodes("character:tara-jones")}
+
+
+def test_memo_tables_are_kept_until_the_next_change() -> None:
+    model = small()
+    table = model.memo("characters of actors")
+    table["actor:a"] = ("answer",)
+    assert model.memo("characters of actors") is table
+    assert model.memo("something else") == {}
+    model.add_edge("actor:a", "character:x", Relation.PORTRAYS, ARTICLE)
+    assert model.memo("characters of actors") == {}

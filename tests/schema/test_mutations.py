@@ -265,3 +265,38 @@ def test_in_memory_graph_without_a_store(tmp_path: Path) -> None:
     )
     assert result.errors is None
     assert graph.version == 1
+
+
+ACTOR_LIST = "{ actors(first: 100) { nodes { name characters { name } } } }"
+
+
+def characters_by_actor(writer: Writer) -> dict[str, list[str]]:
+    nodes = writer.run(ACTOR_LIST, writer=None)["actors"]["nodes"]
+    return {n["name"]: [c["name"] for c in n["characters"]] for n in nodes}
+
+
+def test_actor_objects_shared_between_requests_follow_every_write(writer: Writer) -> None:
+    """Actors and their characters are made once per state of the graph, never reused past it."""
+    assert characters_by_actor(writer)["William Gao"] == ["Tao"]
+    assert characters_by_actor(writer)["William Gao"] == ["Tao"]  # from what the first made
+    unlink = """mutation($input: UnlinkInput!) { unlinkNodes(input: $input) {
+        userErrors { field message } } }"""
+    request = {
+        "from": gid("Actor:william-gao"),
+        "relation": "PORTRAYS",
+        "to": gid("Character:tao-xu"),
+        "sources": [gid("Source:article")],
+    }
+    assert writer.run(unlink, input=request)["unlinkNodes"]["userErrors"] == []
+    assert characters_by_actor(writer)["William Gao"] == []
+    update = """mutation($input: UpdateActorInput!) { updateActor(input: $input) {
+        userErrors { field message } } }"""
+    renamed = {
+        "id": gid("Actor:william-gao"),
+        "fields": {"name": "Will Gao"},
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(update, input=renamed)["updateActor"]["userErrors"] == []
+    after = characters_by_actor(writer)
+    assert "William Gao" not in after
+    assert after["Will Gao"] == []
