@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from graph_data.kinds import NodeKind, Relation
+from graph_data.model import GraphNode
 from graph_data.model import Relationship as RelationshipLink
 from graph_data.records import CharacterFields
 from schema.context import Info, graph_of
@@ -29,17 +30,21 @@ PortrayalRef = Annotated["Portrayal", strawberry.lazy("schema.actors")]
 @node_type(NodeKind.CHARACTER)
 @strawberry.type(description="A character of a show, played by one or more actors.")
 class Character(NodeSources, Node, Sourced):
+    # Typed by kind, so fields read the facts straight off the node (no property call
+    # on the hottest resolvers).
+    graph_node: strawberry.Private[GraphNode[CharacterFields]]
+
     @strawberry.field(description="The name the character goes by.")
     def name(self) -> str:
-        return self._data.name
+        return self.graph_node.data.name
 
     @strawberry.field(description="Full name, when known.")
     def full_name(self) -> str | None:
-        return self._data.full_name
+        return self.graph_node.data.full_name
 
     @strawberry.field(description="Other names the character is known by.")
     def aliases(self) -> list[str]:
-        return list(self._data.aliases)
+        return list(self.graph_node.data.aliases)
 
     @strawberry.field(description="The show the character belongs to.")
     def show(self, info: Info) -> ShowRef:
@@ -82,10 +87,6 @@ class Character(NodeSources, Node, Sourced):
     @strawberry.field(description="Relationships with other characters, in both directions.")
     def relationships(self, info: Info) -> list[Relationship]:
         return [Relationship(link=r) for r in graph_of(info).relationships(self.graph_node.key)]
-
-    @property
-    def _data(self) -> CharacterFields:
-        return self.graph_node.data  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="Counts of what the graph records about a character.")
