@@ -226,7 +226,7 @@ class _Derived:
     portrayals: dict[tuple[str, str], Portrayal] = field(default_factory=dict)
     actor_portrayals: dict[str, tuple[Portrayal, ...]] = field(default_factory=dict)
     character_portrayals: dict[str, tuple[Portrayal, ...]] = field(default_factory=dict)
-    above: dict[str, dict[Any, Any]] = field(default_factory=dict)  # see ShowGraph.memo
+    above: dict[object, dict[Any, Any]] = field(default_factory=dict)  # see ShowGraph.memo
 
 
 class ShowGraph:
@@ -380,9 +380,10 @@ class ShowGraph:
         self._sort_keys.clear()
         self._derived = _Derived()
 
-    def memo(self, question: str) -> dict[Any, Any]:
+    def memo(self, question: object) -> dict[Any, Any]:
         """A table for what a layer above works out from this state of the graph.
 
+        ``question`` is any hashable key (a name, or a class for its objects).
         The GraphQL layer keeps objects it builds from the model's answers
         here (an actor's characters as GraphQL objects, say), so that later
         requests reuse them; the table goes with the next change, as the

@@ -15,7 +15,7 @@ from schema.characters import Character
 from schema.connections import Connection, Paged, connection, paginate
 from schema.context import Info, graph_of
 from schema.filters import ActorWhere
-from schema.relay import Node, node_type
+from schema.relay import Node, node_type, shared_object
 from schema.seasons import Episode, Scene
 from schema.shows import Show
 from schema.sources import NodeSources, Sourced
@@ -123,7 +123,8 @@ class Portrayal(Sourced):
 
     @strawberry.field(description="The actor.")
     def actor(self, info: Info) -> Actor:
-        return Actor(graph_node=graph_of(info).require(self.link.actor))
+        graph = graph_of(info)
+        return shared_object(graph, Actor, graph.require(self.link.actor))
 
     @strawberry.field(description="The character played.")
     def character(self, info: Info) -> Character:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ShowRef = Annotated["Show", strawberry.lazy("schema.shows")]
 ActorRef = Annotated["Actor", strawberry.lazy("schema.actors")]
 PortrayalRef = Annotated["Portrayal", strawberry.lazy("schema.actors")]
+_PORTRAYALS_OF_CHARACTER = "Character.portrayals"
 
 
 @node_type(NodeKind.CHARACTER)
@@ -51,11 +52,19 @@ class Character(NodeSources, Node, Sourced):
         return wrap(graph_of(info).character_show(self.graph_node.key))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Who plays the character, with role and episodes.")
-    def portrayals(self, info: Info) -> list[PortrayalRef]:
-        from schema.actors import Portrayal  # here: actors import characters
+    def portrayals(self, info: Info) -> Sequence[PortrayalRef]:
+        """Made once per character and state of the graph (``ShowGraph.memo``): a
+        Portrayal holds nothing but its immutable link, so requests can share them."""
+        graph = graph_of(info)
+        key = self.graph_node.key
+        table = graph.memo(_PORTRAYALS_OF_CHARACTER)
+        found = table.get(key)
+        if found is None:
+            from schema.actors import Portrayal  # here: actors import characters
 
-        links = graph_of(info).portrayals_of_character(self.graph_node.key)
-        return [Portrayal(link=link) for link in links]
+            links = graph.portrayals_of_character(key)
+            found = table[key] = tuple(Portrayal(link=link) for link in links)
+        return found
 
     @strawberry.field(description="Actors who play the character.")
     def actors(self, info: Info) -> list[ActorRef]:

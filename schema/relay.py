@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
@@ -56,23 +57,26 @@ def wrap_all(nodes: Iterable[GraphNode[Any]]) -> list[Any]:
     return [wrap(node) for node in nodes]
 
 
-def shared_objects(graph: ShowGraph, cls: type[T]) -> Callable[[GraphNode[Any]], T]:
+def shared_object(graph: ShowGraph, cls: type[T], node: GraphNode[Any]) -> T:
     """``cls(graph_node=node)``, made once per node and state of the graph, then reused.
 
-    For listings that wrap many nodes per request: such an object holds
-    nothing but its node, so requests can share it (``ShowGraph.memo``
-    forgets them all at the next change). A node that is not the one
-    remembered under its key gets an object of its own.
+    Such an object holds nothing but its node, so requests can share it
+    (``ShowGraph.memo`` forgets them all at the next change). A node that is
+    not the one remembered under its key gets an object of its own.
     """
-    table = graph.memo(f"{cls.__name__} objects")
+    return _remembered(graph.memo(cls), cls, node)
 
-    def make(node: GraphNode[Any]) -> T:
-        found = table.get(node.key)
-        if found is None or found.graph_node is not node:
-            found = table[node.key] = cls(graph_node=node)  # type: ignore[call-arg]
-        return found
 
-    return make
+def shared_objects(graph: ShowGraph, cls: type[T]) -> Callable[[GraphNode[Any]], T]:
+    """``shared_object`` for many nodes: the table is looked up once, for a whole listing."""
+    return partial(_remembered, graph.memo(cls), cls)
+
+
+def _remembered(table: dict[str, Any], cls: type[T], node: GraphNode[Any]) -> T:
+    found = table.get(node.key)
+    if found is None or found.graph_node is not node:
+        found = table[node.key] = cls(graph_node=node)  # type: ignore[call-arg]
+    return found
 
 
 def encode_id(node: GraphNode[Any]) -> str:

@@ -300,3 +300,56 @@ def test_actor_objects_shared_between_requests_follow_every_write(writer: Writer
     after = characters_by_actor(writer)
     assert "William Gao" not in after
     assert after["Will Gao"] == []
+
+
+EPISODE_CAST = """{ node(id: "RXBpc29kZTpoZWFydHN0b3BwZXItczJlMQ==") { ... on Episode {
+    characters { name portrayals { role actor { name } } } } } }"""
+
+
+def episode_cast(writer: Writer) -> list[tuple[str, list[tuple[str, str]]]]:
+    characters = writer.run(EPISODE_CAST, writer=None)["node"]["characters"]
+    return [
+        (c["name"], [(p["role"], p["actor"]["name"]) for p in c["portrayals"]]) for c in characters
+    ]
+
+
+def test_episode_characters_and_portrayals_shared_between_requests_follow_writes(
+    writer: Writer,
+) -> None:
+    """An episode's Character objects, their Portrayals and the Actors are never reused stale."""
+    before = [
+        ("Charlie Spring", [("MAIN", "Joe Locke")]),
+        ("Nick Nelson", [("MAIN", "Kit Connor")]),
+    ]
+    assert episode_cast(writer) == before
+    assert episode_cast(writer) == before
+    link = """mutation($input: LinkInput!) { linkNodes(input: $input) {
+        userErrors { field message } } }"""
+    appears = {
+        "from": gid("Character:tara-jones"),
+        "relation": "APPEARS_IN",
+        "to": gid("Episode:heartstopper-s2e1"),
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(link, input=appears)["linkNodes"]["userErrors"] == []
+    recast = {
+        "from": gid("Actor:kit-connor"),
+        "relation": "PORTRAYS",
+        "to": gid("Character:nick-nelson"),
+        "role": "RECURRING",
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(link, input=recast)["linkNodes"]["userErrors"] == []
+    update = """mutation($input: UpdateActorInput!) { updateActor(input: $input) {
+        userErrors { field message } } }"""
+    renamed = {
+        "id": gid("Actor:joe-locke"),
+        "fields": {"name": "Joseph Locke"},
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(update, input=renamed)["updateActor"]["userErrors"] == []
+    assert episode_cast(writer) == [
+        ("Charlie Spring", [("MAIN", "Joseph Locke")]),
+        ("Nick Nelson", [("RECURRING", "Kit Connor")]),
+        ("Tara", [("MAIN", "Corinna Brown")]),
+    ]
