@@ -401,13 +401,21 @@ class ShowGraph:
     def node(self, key: str) -> GraphNode[Any] | None:
         """The node with this key, or None."""
         attrs = self.graph._node.get(key)  # the dict itself: networkx's NodeView.get is slow
-        return cast("GraphNode[Any]", attrs["node"]) if attrs is not None else None
+        if attrs is None:
+            return None
+        node: GraphNode[Any] = attrs["node"]  # typed here, not by cast(): that is a call
+        return node
 
     def require(self, key: str) -> GraphNode[Any]:
-        """The node with this key, for keys read off an edge (an edge never outlives its ends)."""
-        node = self.node(key)
-        if node is None:
+        """The node with this key, for keys read off an edge (an edge never outlives its ends).
+
+        Reads the dict itself rather than calling ``node``: resolvers call this
+        once per linked object.
+        """
+        attrs = self.graph._node.get(key)
+        if attrs is None:
             raise LookupError(f"no node {key!r}: the graph is inconsistent")
+        node: GraphNode[Any] = attrs["node"]
         return node
 
     def nodes_of(self, kind: NodeKind) -> Sequence[GraphNode[Any]]:
