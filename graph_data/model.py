@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -52,7 +52,6 @@ from graph_data.records import (
 )
 
 F = TypeVar("F")
-T = TypeVar("T")
 _LAST = 1 << 30  # sorts unnumbered scenes after numbered ones
 _KIND_RANK = {kind: rank for rank, kind in enumerate(NodeKind)}
 
@@ -202,6 +201,34 @@ class CoStar:
     shared_scenes: int
 
 
+_NO_EDGES: Mapping[Any, Any] = MappingProxyType({})
+
+
+@dataclass(slots=True)
+class _Derived:
+    """Answers worked out from one state of the graph: a table per question, by key.
+
+    ``ShowGraph._changed`` replaces the whole object, so no answer outlives
+    the graph it was read from, and a lookup costs a dict ``get`` (no key
+    tuple, no closure). Readers fill the tables concurrently; each entry is
+    a finished, immutable value stored in one assignment, so a reader sees an
+    answer whole or not at all.
+    """
+
+    out: dict[Relation, dict[str, tuple[GraphNode[Any], ...]]] = field(
+        default_factory=lambda: {relation: {} for relation in Relation}
+    )
+    into: dict[Relation, dict[str, tuple[GraphNode[Any], ...]]] = field(
+        default_factory=lambda: {relation: {} for relation in Relation}
+    )
+    episode_characters: dict[str, tuple[GraphNode[Any], ...]] = field(default_factory=dict)
+    character_episodes: dict[str, tuple[GraphNode[Any], ...]] = field(default_factory=dict)
+    portrayals: dict[tuple[str, str], Portrayal] = field(default_factory=dict)
+    actor_portrayals: dict[str, tuple[Portrayal, ...]] = field(default_factory=dict)
+    character_portrayals: dict[str, tuple[Portrayal, ...]] = field(default_factory=dict)
+    above: dict[object, dict[Any, Any]] = field(default_factory=dict)  # see ShowGraph.memo
+
+
 class ShowGraph:
     """The knowledge graph with typed accessors; see the module docstring."""
 
@@ -216,7 +243,7 @@ class ShowGraph:
         self._sort_keys: dict[str, tuple[Any, ...]] = {}
         # Answers derived from the graph (ordered neighbour lists, portrayals, ...),
         # kept until the next change; readers share them.
-        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._derived = _Derived()
         # Shared edge dicts by content: attributes, and one-relation key dicts.
         self._attrs: dict[tuple[Any, ...], SharedDict] = {}
         self._keydicts: dict[tuple[Any, ...], SharedDict] = {}
@@ -351,28 +378,44 @@ class ShowGraph:
         self._groups = None
         self._by_kind = {}
         self._sort_keys.clear()
-        self._memo.clear()
+        self._derived = _Derived()
 
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        """``compute()``, remembered under ``key`` until the graph changes."""
-        try:
-            return cast(T, self._memo[key])
-        except KeyError:
-            value = self._memo[key] = compute()
-            return value
+    def memo(self, question: object) -> dict[Any, Any]:
+        """A table for what a layer above works out from this state of the graph.
+
+        ``question`` is any hashable key (a name, or a class for its objects).
+        The GraphQL layer keeps objects it builds from the model's answers
+        here (an actor's characters as GraphQL objects, say), so that later
+        requests reuse them; the table goes with the next change, as the
+        model's own tables do. Fill it as they are filled: store a finished,
+        immutable value in one assignment, since concurrent readers share it.
+        """
+        tables = self._derived.above
+        found = tables.get(question)
+        if found is None:
+            found = tables.setdefault(question, {})  # atomic: racing readers get one table
+        return found
 
     # --- nodes ---------------------------------------------------------------
 
     def node(self, key: str) -> GraphNode[Any] | None:
         """The node with this key, or None."""
-        attrs = self.graph.nodes.get(key)
-        return cast("GraphNode[Any]", attrs["node"]) if attrs is not None else None
+        attrs = self.graph._node.get(key)  # the dict itself: networkx's NodeView.get is slow
+        if attrs is None:
+            return None
+        node: GraphNode[Any] = attrs["node"]  # typed here, not by cast(): that is a call
+        return node
 
     def require(self, key: str) -> GraphNode[Any]:
-        """The node with this key, for keys read off an edge (an edge never outlives its ends)."""
-        node = self.node(key)
-        if node is None:
+        """The node with this key, for keys read off an edge (an edge never outlives its ends).
+
+        Reads the dict itself rather than calling ``node``: resolvers call this
+        once per linked object.
+        """
+        attrs = self.graph._node.get(key)
+        if attrs is None:
             raise LookupError(f"no node {key!r}: the graph is inconsistent")
+        node: GraphNode[Any] = attrs["node"]
         return node
 
     def nodes_of(self, kind: NodeKind) -> Sequence[GraphNode[Any]]:
@@ -427,67 +470,71 @@ class ShowGraph:
 
     # --- walking the adjacency ----------------------------------------------
 
-    def out(self, key: str, relation: Relation) -> list[GraphNode[Any]]:
-        """Nodes that ``key`` points at through ``relation``, in natural order."""
-        return list(
-            self._cached(
-                ("out", key, relation),
-                lambda: self._adjacent(self.graph.succ.get(key, {}), relation),
-            )
-        )
+    def out(self, key: str, relation: Relation) -> tuple[GraphNode[Any], ...]:
+        """Nodes that ``key`` points at through ``relation``, in natural order.
 
-    def into(self, key: str, relation: Relation) -> list[GraphNode[Any]]:
-        """Nodes that point at ``key`` through ``relation``, in natural order."""
-        return list(
-            self._cached(
-                ("into", key, relation),
-                lambda: self._adjacent(self.graph.pred.get(key, {}), relation),
-            )
-        )
+        Worked out once per node and relation until the next change, and
+        shared by every caller: a tuple, so no caller can change it for the rest.
+        """
+        table = self._derived.out[relation]
+        found = table.get(key)
+        if found is None:
+            found = table[key] = self._adjacent(self.graph._succ.get(key, _NO_EDGES), relation)
+        return found
+
+    def into(self, key: str, relation: Relation) -> tuple[GraphNode[Any], ...]:
+        """Nodes that point at ``key`` through ``relation``, in natural order; shared as ``out``."""
+        table = self._derived.into[relation]
+        found = table.get(key)
+        if found is None:
+            found = table[key] = self._adjacent(self.graph._pred.get(key, _NO_EDGES), relation)
+        return found
 
     def _adjacent(self, adjacency: Mapping[str, Any], relation: Relation) -> tuple[Any, ...]:
         return tuple(self._sorted(k for k, edges in adjacency.items() if relation in edges))
 
     def edge(self, u: str, v: str, relation: Relation) -> Mapping[str, Any] | None:
         """The attributes of one edge (its sources and properties), or None."""
-        return cast("Mapping[str, Any] | None", self.graph.succ.get(u, {}).get(v, {}).get(relation))
+        found = self.graph._succ.get(u, _NO_EDGES).get(v, _NO_EDGES).get(relation)
+        return cast("Mapping[str, Any] | None", found)
 
     def parent(self, key: str, relation: Relation) -> str | None:
         """The key of the node that points at ``key`` through ``relation`` (its parent)."""
-        for u, edges in self.graph.pred.get(key, {}).items():
+        for u, edges in self.graph._pred.get(key, _NO_EDGES).items():
             if relation in edges:
                 return cast(str, u)
         return None
 
     def _sorted(self, keys: Iterable[str]) -> list[GraphNode[Any]]:
-        nodes = [self.graph.nodes[key]["node"] for key in keys]
+        attrs = self.graph._node
+        nodes = [attrs[key]["node"] for key in keys]
         return sorted(nodes, key=self.sort_key)
 
     # --- shows, works and creators --------------------------------------------
 
-    def seasons(self, show: str) -> list[GraphNode[SeasonFields]]:
+    def seasons(self, show: str) -> tuple[GraphNode[SeasonFields], ...]:
         return self.out(show, Relation.HAS_SEASON)
 
-    def show_characters(self, show: str) -> list[GraphNode[CharacterFields]]:
+    def show_characters(self, show: str) -> tuple[GraphNode[CharacterFields], ...]:
         return self.out(show, Relation.HAS_CHARACTER)
 
     def based_on(self, show: str) -> GraphNode[WorkFields] | None:
         works = self.out(show, Relation.BASED_ON)
         return works[0] if works else None
 
-    def adaptations(self, work: str) -> list[GraphNode[ShowFields]]:
+    def adaptations(self, work: str) -> tuple[GraphNode[ShowFields], ...]:
         return self.into(work, Relation.BASED_ON)
 
-    def show_creators(self, show: str) -> list[GraphNode[CreatorFields]]:
+    def show_creators(self, show: str) -> tuple[GraphNode[CreatorFields], ...]:
         return self.into(show, Relation.CREATED)
 
-    def authors(self, work: str) -> list[GraphNode[CreatorFields]]:
+    def authors(self, work: str) -> tuple[GraphNode[CreatorFields], ...]:
         return self.into(work, Relation.WROTE)
 
-    def works(self, creator: str) -> list[GraphNode[WorkFields]]:
+    def works(self, creator: str) -> tuple[GraphNode[WorkFields], ...]:
         return self.out(creator, Relation.WROTE)
 
-    def creator_shows(self, creator: str) -> list[GraphNode[ShowFields]]:
+    def creator_shows(self, creator: str) -> tuple[GraphNode[ShowFields], ...]:
         return self.out(creator, Relation.CREATED)
 
     def show_episodes(self, show: str) -> list[GraphNode[EpisodeFields]]:
@@ -499,20 +546,20 @@ class ShowGraph:
 
     def count_out(self, key: str, relation: Relation) -> int:
         """How many edges of ``relation`` leave ``key``, without building the list."""
-        return sum(relation in edges for edges in self.graph.succ.get(key, {}).values())
+        return sum(relation in edges for edges in self.graph._succ.get(key, _NO_EDGES).values())
 
     # --- seasons, episodes, scenes -------------------------------------------
 
     def season_show(self, season: str) -> GraphNode[ShowFields]:
         return self._parent(season, Relation.HAS_SEASON)
 
-    def episodes(self, season: str) -> list[GraphNode[EpisodeFields]]:
+    def episodes(self, season: str) -> tuple[GraphNode[EpisodeFields], ...]:
         return self.out(season, Relation.HAS_EPISODE)
 
     def episode_season(self, episode: str) -> GraphNode[SeasonFields]:
         return self._parent(episode, Relation.HAS_EPISODE)
 
-    def scenes(self, parent: str) -> list[GraphNode[SceneFields]]:
+    def scenes(self, parent: str) -> tuple[GraphNode[SceneFields], ...]:
         """Scenes of an episode, or stills placed directly in a season."""
         return self.out(parent, Relation.HAS_SCENE)
 
@@ -524,11 +571,22 @@ class ShowGraph:
         parent = self._parent(scene, Relation.HAS_SCENE)
         return parent if parent.kind is NodeKind.SEASON else self.episode_season(parent.key)
 
-    def scene_characters(self, scene: str) -> list[GraphNode[CharacterFields]]:
+    def scene_characters(self, scene: str) -> tuple[GraphNode[CharacterFields], ...]:
         return self.into(scene, Relation.APPEARS_IN)
 
-    def episode_characters(self, episode: str) -> list[GraphNode[CharacterFields]]:
-        """Characters seen in the episode, directly or in one of its scenes."""
+    def episode_characters(self, episode: str) -> tuple[GraphNode[CharacterFields], ...]:
+        """Characters seen in the episode, directly or in one of its scenes.
+
+        Worked out once per episode until the next change (a deep query asks
+        for every episode's characters), and shared as ``out`` is.
+        """
+        table = self._derived.episode_characters
+        found = table.get(episode)
+        if found is None:
+            found = table[episode] = tuple(self._episode_characters(episode))
+        return found
+
+    def _episode_characters(self, episode: str) -> list[GraphNode[CharacterFields]]:
         keys = {node.key for node in self.into(episode, Relation.APPEARS_IN)}
         for scene in self.scenes(episode):
             keys.update(node.key for node in self.scene_characters(scene.key))
@@ -541,17 +599,17 @@ class ShowGraph:
             keys.update(c.key for c in self.scene_characters(still.key))
         return self._sorted(keys)
 
-    def revealed_by(self, scene: str) -> list[GraphNode[EventFields]]:
+    def revealed_by(self, scene: str) -> tuple[GraphNode[EventFields], ...]:
         return self.into(scene, Relation.REVEALED)
 
-    def revealed(self, event: str) -> list[GraphNode[SceneFields]]:
+    def revealed(self, event: str) -> tuple[GraphNode[SceneFields], ...]:
         return self.out(event, Relation.REVEALED)
 
     def _parent(self, key: str, relation: Relation) -> GraphNode[Any]:
         parent = self.parent(key, relation)
         if parent is None:  # the loader guarantees every child has its parent
             raise LookupError(f"{key} has no {relation} parent")
-        return cast("GraphNode[Any]", self.graph.nodes[parent]["node"])
+        return cast("GraphNode[Any]", self.graph._node[parent]["node"])
 
     # --- characters and actors -----------------------------------------------
 
@@ -561,13 +619,13 @@ class ShowGraph:
     def character_scenes(self, character: str) -> list[GraphNode[SceneFields]]:
         return [n for n in self.out(character, Relation.APPEARS_IN) if n.kind is NodeKind.SCENE]
 
-    def character_episodes(self, character: str) -> list[GraphNode[EpisodeFields]]:
-        """Episodes the character appears in, directly or through a scene."""
-        return list(
-            self._cached(
-                ("episodes", character), lambda: tuple(self._character_episodes(character))
-            )
-        )
+    def character_episodes(self, character: str) -> tuple[GraphNode[EpisodeFields], ...]:
+        """Episodes the character appears in, directly or through a scene (shared, as ``out``)."""
+        table = self._derived.character_episodes
+        found = table.get(character)
+        if found is None:
+            found = table[character] = tuple(self._character_episodes(character))
+        return found
 
     def _character_episodes(self, character: str) -> list[GraphNode[EpisodeFields]]:
         keys = {
@@ -589,24 +647,36 @@ class ShowGraph:
         """Relationships in both directions, as seen from this character."""
         found = [
             Relationship(attrs["kind"], v, attrs["sources"])
-            for v, edges in self.graph.succ[character].items()
+            for v, edges in self.graph._succ[character].items()
             for relation, attrs in edges.items()
             if relation == Relation.RELATED_TO
         ] + [
             Relationship(attrs["kind"], u, attrs["sources"])
-            for u, edges in self.graph.pred[character].items()
+            for u, edges in self.graph._pred[character].items()
             for relation, attrs in edges.items()
             if relation == Relation.RELATED_TO
         ]
         return sorted(
-            found, key=lambda r: (r.kind, self.sort_key(self.graph.nodes[r.other]["node"]))
+            found, key=lambda r: (r.kind, self.sort_key(self.graph._node[r.other]["node"]))
         )
 
-    def portrayals_of_actor(self, actor: str) -> list[Portrayal]:
-        return [self._portrayal(actor, c.key) for c in self.out(actor, Relation.PORTRAYS)]
+    def portrayals_of_actor(self, actor: str) -> tuple[Portrayal, ...]:
+        """The actor's portrayals, in the order of ``out(actor, PORTRAYS)`` (shared, as ``out``)."""
+        table = self._derived.actor_portrayals
+        found = table.get(actor)
+        if found is None:
+            characters = self.out(actor, Relation.PORTRAYS)
+            found = table[actor] = tuple(self._portrayal(actor, c.key) for c in characters)
+        return found
 
-    def portrayals_of_character(self, character: str) -> list[Portrayal]:
-        return [self._portrayal(a.key, character) for a in self.into(character, Relation.PORTRAYS)]
+    def portrayals_of_character(self, character: str) -> tuple[Portrayal, ...]:
+        """The character's portrayals, in the order of ``into(character, PORTRAYS)`` (shared)."""
+        table = self._derived.character_portrayals
+        found = table.get(character)
+        if found is None:
+            actors = self.into(character, Relation.PORTRAYS)
+            found = table[character] = tuple(self._portrayal(a.key, character) for a in actors)
+        return found
 
     def portrayals_in_show(self, show: str) -> list[Portrayal]:
         """The cast of a show: portrayals of its characters, by character then actor."""
@@ -618,12 +688,15 @@ class ShowGraph:
         ]
 
     def _portrayal(self, actor: str, character: str) -> Portrayal:
-        return self._cached(
-            ("portrayal", actor, character), lambda: self._make_portrayal(actor, character)
-        )
+        """One link, made once: the actor's and the character's lists share it."""
+        table = self._derived.portrayals
+        found = table.get((actor, character))
+        if found is None:
+            found = table[(actor, character)] = self._make_portrayal(actor, character)
+        return found
 
     def _make_portrayal(self, actor: str, character: str) -> Portrayal:
-        attrs = self.graph.succ[actor][character][Relation.PORTRAYS]
+        attrs = self.graph._succ[actor][character][Relation.PORTRAYS]
         show: str = attrs["show"] or self.character_show(character).key
         episodes = attrs["episodes"]
         if episodes is None:
@@ -675,7 +748,7 @@ class ShowGraph:
             key=lambda c: (
                 -c.shared_episodes,
                 -c.shared_scenes,
-                self.sort_key(self.graph.nodes[c.actor]["node"]),
+                self.sort_key(self.graph._node[c.actor]["node"]),
             ),
         )
 

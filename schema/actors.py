@@ -8,27 +8,32 @@ from typing import Any, TypeVar
 import strawberry
 
 from graph_data.kinds import CastRole, NodeKind, Relation
-from graph_data.model import CoStar
+from graph_data.model import CoStar, GraphNode
 from graph_data.model import Portrayal as PortrayalLink
 from graph_data.records import ActorFields
 from schema.characters import Character
 from schema.connections import Connection, Paged, connection, paginate
 from schema.context import Info, graph_of
 from schema.filters import ActorWhere
-from schema.relay import Node, node_type
+from schema.relay import Node, node_type, shared_object
 from schema.seasons import Episode, Scene
 from schema.shows import Show
 from schema.sources import NodeSources, Sourced
 
 T = TypeVar("T")
+_CHARACTERS_OF_ACTOR = "Actor.characters"
 
 
 @node_type(NodeKind.ACTOR)
 @strawberry.type(description="A performer, linked to the characters they play by portrayals.")
 class Actor(NodeSources, Node, Sourced):
+    # Typed by kind, so fields read the facts straight off the node (no property call
+    # on the hottest resolvers).
+    graph_node: strawberry.Private[GraphNode[ActorFields]]
+
     @strawberry.field(description="The actor's name.")
     def name(self) -> str:
-        return self._data.name
+        return self.graph_node.data.name
 
     @strawberry.field(description="Characters played, with show, role and episodes.")
     def portrayals(self, info: Info) -> list[Portrayal]:
@@ -36,12 +41,20 @@ class Actor(NodeSources, Node, Sourced):
         return [Portrayal(link=link) for link in links]
 
     @strawberry.field(description="Characters played.")
-    def characters(self, info: Info) -> list[Character]:
+    def characters(self, info: Info) -> Sequence[Character]:
+        """The PORTRAYS neighbours: the portrayals' characters, in the same order.
+
+        Made once per actor and state of the graph (``ShowGraph.memo``): a
+        Character holds nothing but its node, so requests can share them.
+        """
         graph = graph_of(info)
-        links = graph.portrayals_of_actor(self.graph_node.key)
-        return [
-            Character(graph_node=node) for link in links if (node := graph.node(link.character))
-        ]
+        key = self.graph_node.key
+        table = graph.memo(_CHARACTERS_OF_ACTOR)
+        found = table.get(key)
+        if found is None:
+            nodes = graph.out(key, Relation.PORTRAYS)
+            found = table[key] = tuple(Character(graph_node=node) for node in nodes)
+        return found
 
     @strawberry.field(description="Shows the actor appears in.")
     def shows(self, info: Info) -> list[Show]:
@@ -94,10 +107,6 @@ class Actor(NodeSources, Node, Sourced):
             episodes=len(graph.actor_episodes(key)),
         )
 
-    @property
-    def _data(self) -> ActorFields:
-        return self.graph_node.data  # type: ignore[no-any-return]
-
 
 @strawberry.type(description="Counts of what the graph records about an actor.")
 class ActorCounts:
@@ -114,7 +123,8 @@ class Portrayal(Sourced):
 
     @strawberry.field(description="The actor.")
     def actor(self, info: Info) -> Actor:
-        return Actor(graph_node=graph_of(info).require(self.link.actor))
+        graph = graph_of(info)
+        return shared_object(graph, Actor, graph.require(self.link.actor))
 
     @strawberry.field(description="The character played.")
     def character(self, info: Info) -> Character:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graph_data.kinds import NodeKind
+from graph_data.kinds import NodeKind, Relation
+from graph_data.model import GraphNode
 from graph_data.model import Relationship as RelationshipLink
 from graph_data.records import CharacterFields
 from schema.context import Info, graph_of
@@ -24,39 +25,51 @@ if TYPE_CHECKING:
 ShowRef = Annotated["Show", strawberry.lazy("schema.shows")]
 ActorRef = Annotated["Actor", strawberry.lazy("schema.actors")]
 PortrayalRef = Annotated["Portrayal", strawberry.lazy("schema.actors")]
+_PORTRAYALS_OF_CHARACTER = "Character.portrayals"
 
 
 @node_type(NodeKind.CHARACTER)
 @strawberry.type(description="A character of a show, played by one or more actors.")
 class Character(NodeSources, Node, Sourced):
+    # Typed by kind, so fields read the facts straight off the node (no property call
+    # on the hottest resolvers).
+    graph_node: strawberry.Private[GraphNode[CharacterFields]]
+
     @strawberry.field(description="The name the character goes by.")
     def name(self) -> str:
-        return self._data.name
+        return self.graph_node.data.name
 
     @strawberry.field(description="Full name, when known.")
     def full_name(self) -> str | None:
-        return self._data.full_name
+        return self.graph_node.data.full_name
 
     @strawberry.field(description="Other names the character is known by.")
     def aliases(self) -> list[str]:
-        return list(self._data.aliases)
+        return list(self.graph_node.data.aliases)
 
     @strawberry.field(description="The show the character belongs to.")
     def show(self, info: Info) -> ShowRef:
         return wrap(graph_of(info).character_show(self.graph_node.key))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Who plays the character, with role and episodes.")
-    def portrayals(self, info: Info) -> list[PortrayalRef]:
-        from schema.actors import Portrayal  # here: actors import characters
+    def portrayals(self, info: Info) -> Sequence[PortrayalRef]:
+        """Made once per character and state of the graph (``ShowGraph.memo``): a
+        Portrayal holds nothing but its immutable link, so requests can share them."""
+        graph = graph_of(info)
+        key = self.graph_node.key
+        table = graph.memo(_PORTRAYALS_OF_CHARACTER)
+        found = table.get(key)
+        if found is None:
+            from schema.actors import Portrayal  # here: actors import characters
 
-        links = graph_of(info).portrayals_of_character(self.graph_node.key)
-        return [Portrayal(link=link) for link in links]
+            links = graph.portrayals_of_character(key)
+            found = table[key] = tuple(Portrayal(link=link) for link in links)
+        return found
 
     @strawberry.field(description="Actors who play the character.")
     def actors(self, info: Info) -> list[ActorRef]:
-        graph = graph_of(info)
-        links = graph.portrayals_of_character(self.graph_node.key)
-        return wrap_all([node for link in links if (node := graph.node(link.actor))])
+        # The PORTRAYS neighbours are the portrayals' actors, in the same order.
+        return wrap_all(graph_of(info).into(self.graph_node.key, Relation.PORTRAYS))
 
     @strawberry.field(description="Episodes the character appears in, in broadcast order.")
     def episodes(
@@ -83,10 +96,6 @@ class Character(NodeSources, Node, Sourced):
     @strawberry.field(description="Relationships with other characters, in both directions.")
     def relationships(self, info: Info) -> list[Relationship]:
         return [Relationship(link=r) for r in graph_of(info).relationships(self.graph_node.key)]
-
-    @property
-    def _data(self) -> CharacterFields:
-        return self.graph_node.data  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="Counts of what the graph records about a character.")

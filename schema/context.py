@@ -35,5 +35,10 @@ Info = strawberry.Info[Context, None]
 
 
 def graph_of(info: Info) -> ShowGraph:
-    """The graph model behind this request."""
-    return info.context.graph
+    """The graph model behind this request.
+
+    Read off graphql-core's info, which Strawberry's ``Info.context`` property
+    would return: every resolver that reads the graph calls this, so the
+    property call is worth sparing.
+    """
+    return info._raw_info.context.graph  # type: ignore[no-any-return]

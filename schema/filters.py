@@ -20,7 +20,7 @@ import strawberry
 from graph_data import GraphNode, ShowGraph
 from graph_data.dates import PartialDate
 from graph_data.filters import names_match, value_matches
-from graph_data.kinds import CastRole, NodeKind, SeasonStatus, SourceKind
+from graph_data.kinds import CastRole, NodeKind, Relation, SeasonStatus, SourceKind
 from schema.relay import decode_id
 
 Predicate = Callable[[Any], bool]
@@ -379,14 +379,7 @@ class CharacterWhere(Composable):
             checks.append(lambda n: show(graph.character_show(n.key)))
         if self.actors:
             actor = self.actors.predicate(graph)
-            checks.append(
-                _some(
-                    lambda n: [
-                        graph.require(p.actor) for p in graph.portrayals_of_character(n.key)
-                    ],
-                    actor,
-                )
-            )
+            checks.append(_some(lambda n: graph.into(n.key, Relation.PORTRAYS), actor))
         if self.episodes:
             episode = self.episodes.predicate(graph)
             checks.append(_some(lambda n: graph.character_episodes(n.key), episode))
@@ -431,14 +424,7 @@ class ActorWhere(Composable):
             checks.append(_field(_names, self.name.matches))
         if self.characters:
             character = self.characters.predicate(graph)
-            checks.append(
-                _some(
-                    lambda n: [
-                        graph.require(p.character) for p in graph.portrayals_of_actor(n.key)
-                    ],
-                    character,
-                )
-            )
+            checks.append(_some(lambda n: graph.out(n.key, Relation.PORTRAYS), character))
         if self.shows:
             show = self.shows.predicate(graph)
             checks.append(_some(lambda n: graph.actor_shows(n.key), show))

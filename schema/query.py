@@ -30,7 +30,7 @@ from schema.ordering import (
     ShowOrder,
     select,
 )
-from schema.relay import Node, resolve_id
+from schema.relay import Node, resolve_id, shared_objects
 from schema.search import Neighborhood, PathStep, SearchHit
 from schema.seasons import Episode, Season
 from schema.shows import Show
@@ -118,13 +118,9 @@ class Query:
     ) -> ActorConnection:
         graph = graph_of(info)
         nodes = select(graph, graph.nodes_of(NodeKind.ACTOR), where, order_by)
+        actor = shared_objects(graph, Actor)
         return actor_connection(
-            nodes,
-            _key,
-            lambda c, n: ActorEdge(cursor=c, node=Actor(graph_node=n)),
-            lambda n: Actor(graph_node=n),
-            first,
-            after,
+            nodes, _key, lambda c, n: ActorEdge(cursor=c, node=actor(n)), actor, first, after
         )
 
     @strawberry.field(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
@@ -52,8 +53,30 @@ def wrap(node: GraphNode[Any]) -> Any:
     return _WRAPPERS[node.kind](graph_node=node)  # type: ignore[call-arg]
 
 
-def wrap_all(nodes: list[GraphNode[Any]]) -> list[Any]:
+def wrap_all(nodes: Iterable[GraphNode[Any]]) -> list[Any]:
     return [wrap(node) for node in nodes]
+
+
+def shared_object(graph: ShowGraph, cls: type[T], node: GraphNode[Any]) -> T:
+    """``cls(graph_node=node)``, made once per node and state of the graph, then reused.
+
+    Such an object holds nothing but its node, so requests can share it
+    (``ShowGraph.memo`` forgets them all at the next change). A node that is
+    not the one remembered under its key gets an object of its own.
+    """
+    return _remembered(graph.memo(cls), cls, node)
+
+
+def shared_objects(graph: ShowGraph, cls: type[T]) -> Callable[[GraphNode[Any]], T]:
+    """``shared_object`` for many nodes: the table is looked up once, for a whole listing."""
+    return partial(_remembered, graph.memo(cls), cls)
+
+
+def _remembered(table: dict[str, Any], cls: type[T], node: GraphNode[Any]) -> T:
+    found = table.get(node.key)
+    if found is None or found.graph_node is not node:
+        found = table[node.key] = cls(graph_node=node)  # type: ignore[call-arg]
+    return found
 
 
 def encode_id(node: GraphNode[Any]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ShowRef = Annotated["Show", strawberry.lazy("schema.shows")]
 CharacterRef = Annotated["Character", strawberry.lazy("schema.characters")]
 EventRef = Annotated["Event", strawberry.lazy("schema.events")]
+_CHARACTERS_OF_EPISODE = "Episode.characters"
 
 
 @node_type(NodeKind.SEASON)
@@ -170,8 +171,16 @@ class Episode(NodeSources, Node, Sourced):
         return [Scene(graph_node=s) for s in graph_of(info).scenes(self.graph_node.key)]
 
     @strawberry.field(description="Characters seen in the episode, directly or in a scene.")
-    def characters(self, info: Info) -> list[CharacterRef]:
-        return wrap_all(graph_of(info).episode_characters(self.graph_node.key))
+    def characters(self, info: Info) -> Sequence[CharacterRef]:
+        """Made once per episode and state of the graph (``ShowGraph.memo``): the
+        Character objects hold nothing but their nodes, so requests can share them."""
+        graph = graph_of(info)
+        key = self.graph_node.key
+        table = graph.memo(_CHARACTERS_OF_EPISODE)
+        found = table.get(key)
+        if found is None:
+            found = table[key] = tuple(wrap_all(graph.episode_characters(key)))
+        return found
 
     @property
     def _data(self) -> EpisodeFields:

@@ -197,7 +197,7 @@ def test_cascading_a_season_takes_its_episodes_and_prunes_portrayals(model: Show
     ]
     commit(model, ops)
     assert model.node("scene:heartstopper-s2e1-opening") is None
-    assert model.character_episodes("character:nick-nelson") == []
+    assert model.character_episodes("character:nick-nelson") == ()
 
 
 def test_sources_in_use_cannot_be_deleted(model: ShowGraph) -> None:

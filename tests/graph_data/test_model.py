@@ -135,3 +135,61 @@ def test_a_kind_is_sorted_on_its_first_use_only_and_again_after_a_change() -> No
     model.add_node(GraphNode("actor:aaa", NodeKind.ACTOR, ActorFields(name="Aaron A"), ARTICLE))
     assert model.nodes_of(NodeKind.ACTOR)[0].key == "actor:aaa"
     assert model.count(NodeKind.ACTOR) == len(actors) + 1
+
+
+def test_neighbour_lists_are_shared_tuples_until_the_next_change() -> None:
+    model = small()
+    assert model.out("actor:a", Relation.PORTRAYS) == ()
+    model.add_edge("actor:a", "character:y", Relation.PORTRAYS, ARTICLE)
+    model.add_edge("actor:a", "character:x", Relation.PORTRAYS, ARTICLE)
+    found = model.out("actor:a", Relation.PORTRAYS)
+    assert [n.key for n in found] == ["character:x", "character:y"]  # natural order
+    assert model.out("actor:a", Relation.PORTRAYS) is found  # remembered, not copied
+    assert [n.key for n in model.into("character:x", Relation.PORTRAYS)] == ["actor:a"]
+    model.remove_edge("actor:a", "character:x", Relation.PORTRAYS)
+    assert [n.key for n in model.out("actor:a", Relation.PORTRAYS)] == ["character:y"]
+    assert model.into("character:x", Relation.PORTRAYS) == ()
+    model.remove_node("character:y")
+    assert model.out("actor:a", Relation.PORTRAYS) == ()
+    assert model.out("actor:missing", Relation.PORTRAYS) == ()
+
+
+def test_portrayal_lists_follow_the_portrays_edges_and_share_their_links() -> None:
+    model = load_graph()
+    (link,) = model.portrayals_of_actor("actor:kit-connor")
+    assert link.character == "character:nick-nelson"
+    assert [c.key for c in model.out("actor:kit-connor", Relation.PORTRAYS)] == [link.character]
+    (same,) = model.portrayals_of_character("character:nick-nelson")
+    assert same is link
+    assert model.portrayals_of_actor("actor:kit-connor") is model.portrayals_of_actor(
+        "actor:kit-connor"
+    )
+    model.remove_edge("actor:kit-connor", "character:nick-nelson", Relation.PORTRAYS)
+    assert model.portrayals_of_actor("actor:kit-connor") == ()
+    assert model.portrayals_of_character("character:nick-nelson") == ()
+
+
+def test_episode_characters_are_remembered_until_an_appearance_changes() -> None:
+    model = load_graph()
+    episode = "episode:heartstopper-s2e1"
+    before = model.episode_characters(episode)
+    assert [c.key for c in before] == ["character:charlie-spring", "character:nick-nelson"]
+    assert model.episode_characters(episode) is before
+    assert episode not in {e.key for e in model.character_episodes("character:tara-jones")}
+    model.add_edge("character:tara-jones", episode, Relation.APPEARS_IN, ARTICLE)
+    assert [c.key for c in model.episode_characters(episode)] == [
+        "character:charlie-spring",
+        "character:nick-nelson",
+        "character:tara-jones",
+    ]
+    assert episode in {e.key for e in model.character_episodes("character:tara-jones")}
+
+
+def test_memo_tables_are_kept_until_the_next_change() -> None:
+    model = small()
+    table = model.memo("characters of actors")
+    table["actor:a"] = ("answer",)
+    assert model.memo("characters of actors") is table
+    assert model.memo("something else") == {}
+    model.add_edge("actor:a", "character:x", Relation.PORTRAYS, ARTICLE)
+    assert model.memo("characters of actors") == {}

@@ -228,7 +228,7 @@ def test_link_and_unlink(writer: Writer) -> None:
         },
     )
     assert data["unlinkNodes"] == {"userErrors": [], "graphVersion": 2}
-    assert writer.graph.portrayals_of_actor("actor:william-gao") == []
+    assert writer.graph.portrayals_of_actor("actor:william-gao") == ()
 
 
 def test_anonymous_writes_are_refused(writer: Writer) -> None:
@@ -265,3 +265,91 @@ def test_in_memory_graph_without_a_store(tmp_path: Path) -> None:
     )
     assert result.errors is None
     assert graph.version == 1
+
+
+ACTOR_LIST = "{ actors(first: 100) { nodes { name characters { name } } } }"
+
+
+def characters_by_actor(writer: Writer) -> dict[str, list[str]]:
+    nodes = writer.run(ACTOR_LIST, writer=None)["actors"]["nodes"]
+    return {n["name"]: [c["name"] for c in n["characters"]] for n in nodes}
+
+
+def test_actor_objects_shared_between_requests_follow_every_write(writer: Writer) -> None:
+    """Actors and their characters are made once per state of the graph, never reused past it."""
+    assert characters_by_actor(writer)["William Gao"] == ["Tao"]
+    assert characters_by_actor(writer)["William Gao"] == ["Tao"]  # from what the first made
+    unlink = """mutation($input: UnlinkInput!) { unlinkNodes(input: $input) {
+        userErrors { field message } } }"""
+    request = {
+        "from": gid("Actor:william-gao"),
+        "relation": "PORTRAYS",
+        "to": gid("Character:tao-xu"),
+        "sources": [gid("Source:article")],
+    }
+    assert writer.run(unlink, input=request)["unlinkNodes"]["userErrors"] == []
+    assert characters_by_actor(writer)["William Gao"] == []
+    update = """mutation($input: UpdateActorInput!) { updateActor(input: $input) {
+        userErrors { field message } } }"""
+    renamed = {
+        "id": gid("Actor:william-gao"),
+        "fields": {"name": "Will Gao"},
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(update, input=renamed)["updateActor"]["userErrors"] == []
+    after = characters_by_actor(writer)
+    assert "William Gao" not in after
+    assert after["Will Gao"] == []
+
+
+EPISODE_CAST = """{ node(id: "RXBpc29kZTpoZWFydHN0b3BwZXItczJlMQ==") { ... on Episode {
+    characters { name portrayals { role actor { name } } } } } }"""
+
+
+def episode_cast(writer: Writer) -> list[tuple[str, list[tuple[str, str]]]]:
+    characters = writer.run(EPISODE_CAST, writer=None)["node"]["characters"]
+    return [
+        (c["name"], [(p["role"], p["actor"]["name"]) for p in c["portrayals"]]) for c in characters
+    ]
+
+
+def test_episode_characters_and_portrayals_shared_between_requests_follow_writes(
+    writer: Writer,
+) -> None:
+    """An episode's Character objects, their Portrayals and the Actors are never reused stale."""
+    before = [
+        ("Charlie Spring", [("MAIN", "Joe Locke")]),
+        ("Nick Nelson", [("MAIN", "Kit Connor")]),
+    ]
+    assert episode_cast(writer) == before
+    assert episode_cast(writer) == before
+    link = """mutation($input: LinkInput!) { linkNodes(input: $input) {
+        userErrors { field message } } }"""
+    appears = {
+        "from": gid("Character:tara-jones"),
+        "relation": "APPEARS_IN",
+        "to": gid("Episode:heartstopper-s2e1"),
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(link, input=appears)["linkNodes"]["userErrors"] == []
+    recast = {
+        "from": gid("Actor:kit-connor"),
+        "relation": "PORTRAYS",
+        "to": gid("Character:nick-nelson"),
+        "role": "RECURRING",
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(link, input=recast)["linkNodes"]["userErrors"] == []
+    update = """mutation($input: UpdateActorInput!) { updateActor(input: $input) {
+        userErrors { field message } } }"""
+    renamed = {
+        "id": gid("Actor:joe-locke"),
+        "fields": {"name": "Joseph Locke"},
+        "sources": [gid("Source:reference")],
+    }
+    assert writer.run(update, input=renamed)["updateActor"]["userErrors"] == []
+    assert episode_cast(writer) == [
+        ("Charlie Spring", [("MAIN", "Joseph Locke")]),
+        ("Nick Nelson", [("RECURRING", "Kit Connor")]),
+        ("Tara", [("MAIN", "Corinna Brown")]),
+    ]

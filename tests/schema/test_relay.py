@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 
-from graph_data import ShowGraph
-from schema.relay import TYPE_NAMES, encode_id
+from graph_data import GraphNode, ShowGraph, load_graph
+from graph_data.records import ActorFields
+from schema.actors import Actor
+from schema.relay import TYPE_NAMES, encode_id, shared_object, shared_objects
 from tests.conftest import GraphQL
 
 
@@ -49,3 +51,16 @@ def test_nodes_is_capped(gql: GraphQL) -> None:
     ids = [base64.b64encode(b"Actor:joe-locke").decode()] * 101
     messages = gql.errors("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=ids)
     assert messages == ["`ids` is limited to 100 ids per request (got 101)"]
+
+
+def test_shared_objects_wrap_the_very_node_asked_about_and_go_with_a_change() -> None:
+    graph = load_graph()
+    kit = graph.require("actor:kit-connor")
+    first = shared_object(graph, Actor, kit)
+    assert first.graph_node is kit
+    assert shared_objects(graph, Actor)(kit) is first  # made once per node and state
+    renamed = GraphNode(kit.key, kit.kind, ActorFields(name="Kit C"), kit.sources)
+    other = shared_object(graph, Actor, renamed)  # same key, not the node remembered
+    assert other.graph_node is renamed
+    graph.add_node(renamed)
+    assert shared_object(graph, Actor, renamed) is not other  # a change forgets them all
