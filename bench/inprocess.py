@@ -47,7 +47,7 @@ from bench.raw_app import create_app as raw_app  # noqa: E402
 from graph_data import load_graph  # noqa: E402
 from graph_data.kinds import NodeKind  # noqa: E402
 from schema.relay import encode_key  # noqa: E402
-from server.app import create_app  # noqa: E402
+from server.app import create_app, freeze_heap  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -116,6 +116,7 @@ async def measure(requests: int, shows: int, seed: int) -> dict[str, float]:
         dataset = Path(scratch) / "bench.json"
         write_bench_dataset(dataset, shows, seed)
         app = create_app(Settings(dataset=str(dataset), max_cost=10**7, log_level="warning"))
+        freeze_heap()  # as showgraph serve does once the app is built
         graph = app.state.graph
         show = graph.nodes_of(NodeKind.SHOW)[0]
         small = b'{"query": "' + SMALL_QUERY.encode() + b'"}'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -168,4 +169,19 @@ def served_schema(settings: Settings) -> strawberry.Schema:
 
 def create_app_from_env() -> Starlette:
     """Factory for uvicorn workers: each worker reads the settings its parent exported."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    freeze_heap()
+    return app
+
+
+def freeze_heap() -> None:
+    """Take what start-up built (the graph, the schema) out of the garbage collector's sight.
+
+    Those objects live as long as the process, yet every full collection
+    would walk them all again; a served request allocates enough that
+    collections are frequent (measured: 7 µs of a 75 µs small query, more on
+    a big graph). Frozen objects are still freed by reference counting when a
+    write drops them; only cycles among them would stay.
+    """
+    gc.collect()
+    gc.freeze()

@@ -202,13 +202,14 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(profile=args.profile).with_overrides(**overrides)
     app: Any = "server.app:create_app_from_env"
     if settings.workers == 1:
-        from server.app import create_app
+        from server.app import create_app, freeze_heap
 
         logging.config.dictConfig(log_config(settings.log_level))
         try:
             app = create_app(settings)
         except DatasetError as error:
             return _refuse(settings.dataset, error.problems)
+        freeze_heap()
     elif not _starts_from_snapshot(settings):
         _, problems = check_dataset(settings.dataset)
         if problems:

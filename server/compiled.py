@@ -130,7 +130,7 @@ Complete = Callable[[Any, Run], Any]
 
 
 class ObjectList:
-    """Completes a list of objects; ``SelectionPlan.generate`` writes its loop inline."""
+    """Completes a list of objects: items of an accepted class go straight to their walk."""
 
     __slots__ = ("accepted", "item", "nullable", "walk")
 
@@ -154,6 +154,108 @@ class ObjectList:
         run.check_deadline()  # lists are where the work multiplies
         walk, accepted, item = self.walk, self.accepted, self.item
         return [walk(each, run) if type(each) in accepted else item(each, run) for each in value]
+
+    def inline(self, i: int, call: str) -> tuple[str, dict[str, Any]]:
+        names = {f"w{i}": self.walk, f"a{i}": self.accepted, f"i{i}": self.item}
+        return (
+            f"[w{i}(e, run) if type(e) in a{i} else i{i}(e, run) for e in v{i}] "
+            f"if type(v{i} := {call}) in seq and now() <= run.deadline else c{i}(v{i}, run)",
+            {**names, "now": time.monotonic, "seq": _SEQUENCES},
+        )
+
+
+class ObjectCompleter:
+    """Completes one object: of a class already accepted, it goes straight to the walk."""
+
+    __slots__ = ("accepted", "is_type_of", "name", "nullable", "walk")
+
+    def __init__(self, type_: GraphQLObjectType, selection: SelectionPlan, nullable: bool) -> None:
+        self.name = type_.name
+        self.is_type_of = type_.is_type_of
+        self.walk = selection.walk
+        self.accepted = selection.accepted  # classes is_type_of already accepted
+        self.nullable = nullable
+
+    def __call__(self, value: Any, run: Run) -> Any:
+        if value is None:
+            return _null(self.nullable)
+        if type(value) not in self.accepted:
+            if self.is_type_of is not None and not self.is_type_of(value, None):  # type: ignore[arg-type]
+                raise UnsupportedError(f"not a {self.name}")
+            self.accepted.add(type(value))
+        return self.walk(value, run)
+
+    def inline(self, i: int, call: str) -> tuple[str, dict[str, Any]]:
+        return (
+            f"w{i}(v{i}, run) if type(v{i} := {call}) in a{i} else c{i}(v{i}, run)",
+            {f"w{i}": self.walk, f"a{i}": self.accepted},
+        )
+
+
+class ScalarCompleter:
+    """Serializes a scalar as graphql-core does; the common exact types skip the call."""
+
+    __slots__ = ("exact", "is_int", "nullable", "serialize")
+
+    def __init__(self, type_: GraphQLScalarType, nullable: bool) -> None:
+        self.serialize = type_.serialize
+        self.exact: type | None = None  # values of exactly this type complete as themselves
+        if type_ is GraphQLString or type_ is GraphQLID:
+            self.exact = str
+        elif type_ is GraphQLBoolean:
+            self.exact = bool
+        self.is_int = type_ is GraphQLInt
+        self.nullable = nullable
+
+    def __call__(self, value: Any, run: Run) -> Any:
+        if type(value) is self.exact:
+            return value
+        if value is None:
+            return _null(self.nullable)
+        if self.is_int and type(value) is int and MIN_INT <= value <= MAX_INT:
+            return value
+        serialized = self.serialize(value)
+        if serialized is None:
+            raise UnsupportedError("a scalar that serialized to null")
+        return serialized
+
+    def inline(self, i: int, call: str) -> tuple[str, dict[str, Any]] | None:
+        if self.exact is not None:
+            return f"v{i} if type(v{i} := {call}) is t{i} else c{i}(v{i}, run)", {
+                f"t{i}": self.exact
+            }
+        if self.is_int:
+            return (
+                f"v{i} if type(v{i} := {call}) is int and {MIN_INT} <= v{i} <= {MAX_INT} "
+                f"else c{i}(v{i}, run)",
+                {},
+            )
+        return None
+
+
+class EnumCompleter:
+    """Serializes an enum value to its name, remembering the names it has seen."""
+
+    __slots__ = ("names", "nullable", "serialize")
+
+    def __init__(self, type_: GraphQLEnumType, nullable: bool) -> None:
+        self.serialize = type_.serialize
+        self.names: dict[Any, Any] = {}  # value -> name; the enum's values are few and fixed
+        self.nullable = nullable
+
+    def __call__(self, value: Any, run: Run) -> Any:
+        if value is None:
+            return _null(self.nullable)
+        name = self.names.get(value)
+        if name is None:
+            name = self.names[value] = self.serialize(value)
+        return name
+
+    def inline(self, i: int, call: str) -> tuple[str, dict[str, Any]]:
+        return (
+            f"x{i} if (x{i} := n{i}.get(v{i} := {call})) is not None else c{i}(v{i}, run)",
+            {f"n{i}": self.names},
+        )
 
 
 class FieldResolver:
@@ -254,7 +356,6 @@ class FieldPlan:
     call: str
     names: dict[str, Any]
     complete: Complete
-    exact: type | None = None  # values of exactly this type complete as themselves
 
 
 @dataclass(slots=True)
@@ -276,22 +377,16 @@ class SelectionPlan:
         for i, plan in enumerate(fields):
             call = plan.call.replace("{i}", str(i))
             names.update({name.replace("{i}", str(i)): value for name, value in plan.names.items()})
-            names[f"c{i}"] = complete = plan.complete
-            if isinstance(complete, ObjectList):
-                # The list's loop goes inline: items of an accepted class straight to
-                # their walk. Anything else (null, late, not a list) meets the completer.
-                names.update({f"w{i}": complete.walk, f"a{i}": complete.accepted})
-                names.update({f"i{i}": complete.item, "now": time.monotonic})
-                entries.append(
-                    f"{plan.key!r}: [w{i}(e, run) if type(e) in a{i} else i{i}(e, run) "
-                    f"for e in v{i}] if type(v{i} := {call}) is list and now() <= run.deadline "
-                    f"else c{i}(v{i}, run)"
-                )
-            elif plan.exact is not None:
-                names[f"t{i}"] = plan.exact
-                entries.append(f"{plan.key!r}: v if type(v := {call}) is t{i} else c{i}(v, run)")
-            else:
+            names[f"c{i}"] = plan.complete
+            # A completer that can write its common case inline does: a resolved value
+            # of the usual kind completes without a call; anything else meets c{i}.
+            inline = getattr(plan.complete, "inline", None)
+            written = inline(i, call) if inline is not None else None
+            if written is None:
                 entries.append(f"{plan.key!r}: c{i}({call}, run)")
+            else:
+                names.update(written[1])
+                entries.append(f"{plan.key!r}: {written[0]}")
         source = "def walk(source, run):\n    return {" + ", ".join(entries) + "}\n"
         exec(compile(source, f"<plan of {type_name}>", "exec"), names)  # our own text
         return cls(names["walk"])
@@ -446,12 +541,11 @@ class Plan:
         if definition.is_async:
             raise UnsupportedError(f"{parent.name}.{name} is asynchronous")
         complete = self._completer(graphql_field.type, nodes)
-        exact = _exact_type(graphql_field.type)
         if definition.is_basic_field:
             if definition.default_resolver is not getattr:
                 raise UnsupportedError("a custom default resolver")
             getter = attrgetter(definition.python_name)
-            return FieldPlan(key, "g{i}(source)", {"g{i}": getter}, complete, exact)
+            return FieldPlan(key, "g{i}(source)", {"g{i}": getter}, complete)
         static = None
         if not _uses_variables(nodes[0]):
             static = self.convert(definition, get_argument_values(graphql_field, nodes[0]))
@@ -459,7 +553,7 @@ class Plan:
             next(self._indexes), tuple(nodes), parent, graphql_field, definition, static
         )
         call, names = resolver.expression()
-        return FieldPlan(key, call, names, complete, exact)
+        return FieldPlan(key, call, names, complete)
 
     def _completer(
         self, type_: GraphQLOutputType, nodes: list[FieldNode], nullable: bool = True
@@ -486,9 +580,9 @@ class Plan:
 
             return complete_list
         if isinstance(type_, GraphQLScalarType):
-            return _scalar_completer(type_, nullable)
+            return ScalarCompleter(type_, nullable)
         if isinstance(type_, GraphQLEnumType):
-            return _enum_completer(type_, nullable)
+            return EnumCompleter(type_, nullable)
         if isinstance(type_, GraphQLObjectType):
             return self._object_completer(type_, nodes, nullable)
         return self._abstract_completer(type_, nodes, nullable)
@@ -499,22 +593,9 @@ class Plan:
         nodes: list[FieldNode],
         nullable: bool,
         selection: SelectionPlan | None = None,
-    ) -> Complete:
+    ) -> ObjectCompleter:
         selection = selection or self._selection(type_, _subselections(nodes))
-        is_type_of = type_.is_type_of
-        accepted = selection.accepted
-        walk = selection.walk
-
-        def complete_object(value: Any, run: Run) -> Any:
-            if value is None:
-                return _null(nullable)
-            if type(value) not in accepted:
-                if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]
-                    raise UnsupportedError(f"not a {type_.name}")
-                accepted.add(type(value))
-            return walk(value, run)
-
-        return complete_object
+        return ObjectCompleter(type_, selection, nullable)
 
     def _object_list_completer(
         self, of: GraphQLOutputType, nodes: list[FieldNode], nullable: bool
@@ -658,6 +739,9 @@ def compile_query(schema: strawberry.Schema, query: str, operation_name: str | N
     return Plan(schema, document, operation)
 
 
+_SEQUENCES = (list, tuple)  # what resolvers return for GraphQL lists
+
+
 def _subselections(nodes: list[FieldNode]) -> list[SelectionSetNode]:
     return [node.selection_set for node in nodes if node.selection_set is not None]
 
@@ -683,16 +767,6 @@ def _refuse(reason: str) -> Complete:
     return refuse
 
 
-def _exact_type(type_: GraphQLOutputType) -> type | None:
-    """The Python type whose values a field's completion returns unchanged, if any."""
-    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if named is GraphQLString or named is GraphQLID:
-        return str
-    if named is GraphQLBoolean:
-        return bool
-    return None
-
-
 def _identity(value: Any, run: Run) -> Any:
     return value
 
@@ -705,42 +779,3 @@ def _null(nullable: bool) -> None:
     if not nullable:
         raise UnsupportedError("null in a non-null field")
     return
-
-
-def _scalar_completer(type_: GraphQLScalarType, nullable: bool) -> Complete:
-    """Serialize as graphql-core does; the common exact types skip the call."""
-    serialize = type_.serialize
-    exact: type | None = None
-    if type_ is GraphQLString or type_ is GraphQLID:
-        exact = str
-    elif type_ is GraphQLBoolean:
-        exact = bool
-    is_int = type_ is GraphQLInt
-
-    def complete_scalar(value: Any, run: Run) -> Any:
-        if type(value) is exact:
-            return value
-        if value is None:
-            return _null(nullable)
-        if is_int and type(value) is int and MIN_INT <= value <= MAX_INT:
-            return value
-        serialized = serialize(value)
-        if serialized is None:
-            raise UnsupportedError("a scalar that serialized to null")
-        return serialized
-
-    return complete_scalar
-
-
-def _enum_completer(type_: GraphQLEnumType, nullable: bool) -> Complete:
-    names: dict[Any, Any] = {}  # value -> name; the enum's values are few and fixed
-
-    def complete_enum(value: Any, run: Run) -> Any:
-        if value is None:
-            return _null(nullable)
-        name = names.get(value)
-        if name is None:
-            name = names[value] = type_.serialize(value)
-        return name
-
-    return complete_enum

@@ -156,6 +156,7 @@ class ServeSpy:
     """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import gc
         import logging.config
 
         import uvicorn
@@ -166,6 +167,8 @@ class ServeSpy:
         self.runs: list[tuple[object, dict[str, object]]] = []
         self.log_configs: list[dict[str, object]] = []
         monkeypatch.setattr(logging.config, "dictConfig", self.log_configs.append)
+        self.freezes = 0
+        monkeypatch.setattr(gc, "freeze", self._freeze)
         read = loader._read
 
         def counting_read(path: Path) -> object:
@@ -178,6 +181,9 @@ class ServeSpy:
         monkeypatch.setattr(os, "environ", dict(os.environ))
         for name in ("SHOWGRAPH_DATASET", "SHOWGRAPH_DATA_DIR", "SHOWGRAPH_WORKERS"):
             monkeypatch.delenv(name, raising=False)
+
+    def _freeze(self) -> None:
+        self.freezes += 1
 
 
 def test_serve_with_one_worker_reads_the_dataset_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,6 +198,9 @@ def test_serve_with_one_worker_reads_the_dataset_once(monkeypatch: pytest.Monkey
     # Logging is set up before the app is built, so its start-up is logged as JSON.
     [config] = spy.log_configs
     assert config == options["log_config"]
+    # What start-up built is out of the collector's way: the model froze the graph
+    # it built, and serve the whole app before serving.
+    assert spy.freezes == 2
 
 
 def test_serve_with_one_worker_refuses_an_invalid_dataset(
