@@ -330,7 +330,10 @@ class FieldResolver:
         names: dict[str, Any] = {"f{i}": self.function, "r{i}": self, "s{i}": static}
         arguments = ["source"]
         if self.info_name is not None:
-            arguments.append(f"{self.info_name}=run.info(r{{i}})")
+            # The info made for this field earlier in the request, without a call; the
+            # first item of the request makes it.
+            info = f"run.infos.get({self.index}) or run.info(r{{i}})"
+            arguments.append(f"{self.info_name}=({info})")
         if static:
             arguments.append("**s{i}")
         return f"f{{i}}({', '.join(arguments)})", names
