@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +10,6 @@ import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
 from strawberry.extensions import DisableIntrospection, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
@@ -74,40 +73,19 @@ class CachedValidation(SchemaExtension):
         yield
 
 
-def build_schema(
-    *,
-    limit_rules: Sequence[type[ASTValidationRule]] = (),
-    introspection: bool = True,
-    extensions: Sequence[ExtensionFactory] = (),
-    executor_class: type[StrawberryGraphQLCoreExecutionContext] | None = None,
-) -> strawberry.Schema:
-    """The served schema, with bounded parse and validation caches.
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """The served schema; without ``introspection``, ``__schema``/``__type`` are refused.
 
-    ``limit_rules`` (built once by the caller, so cache keys stay equal) run
-    before the specification's rules; a document they refuse gets only their
-    errors, and the costlier rules never see it. Without ``introspection``,
-    ``__schema``/``__type`` are refused and no error suggests field, argument
-    or type names. ``extensions`` come before the caches, so they see every
-    request first.
+    Requests are parsed, validated and executed by ``server.pipeline``; the
+    Strawberry pipeline of this schema (``execute_sync``) serves the tests and
+    the command line, with bounded parse and validation caches of its own.
     """
-    first_rules = tuple(limit_rules)
-
-    @lru_cache(maxsize=CACHE_SIZE)
-    def validate_document(
-        schema: GraphQLSchema, document: DocumentNode, rules: Rules
-    ) -> list[GraphQLError]:
-        if first_rules and (errors := validate(schema, document, first_rules)):
-            return errors
-        return validate(
-            schema, document, (*rules, *STRAWBERRY_RULES), hide_suggestions=not introspection
-        )
-
-    pipeline: list[ExtensionFactory] = [*extensions]
+    pipeline: list[ExtensionFactory] = []
     if not introspection:
         pipeline.append(DisableIntrospection)
     pipeline += [
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: CachedValidation(validate_document),
+        lambda: CachedValidation(_validate_document),
     ]
     return ShowgraphSchema(
         query=Query,
@@ -115,9 +93,15 @@ def build_schema(
         subscription=Subscription,
         types=[events.Event, shows.Work, shows.Creator],
         extensions=pipeline,
-        execution_context_class=executor_class,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _validate_document(
+    schema: GraphQLSchema, document: DocumentNode, rules: Rules
+) -> list[GraphQLError]:
+    return validate(schema, document, (*rules, *STRAWBERRY_RULES))
 
 
 def export_sdl(schema: strawberry.Schema) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -106,17 +108,38 @@ class Connection(Paged, Generic[N]):
         return [self.wrap(item) for item in self.page.items]
 
 
+# The most items a page may hold in this request: the server's setting, at most
+# MAX_PAGE_SIZE. A context variable, so that every resolver that pages sees the
+# setting without each being handed it.
+_PAGE_LIMIT: ContextVar[int] = ContextVar("page_limit", default=MAX_PAGE_SIZE)
+
+
+@contextmanager
+def page_limit(limit: int) -> Iterator[None]:
+    """Within this block, pages hold at most ``limit`` items (``check_first``)."""
+    token = _PAGE_LIMIT.set(min(limit, MAX_PAGE_SIZE))
+    try:
+        yield
+    finally:
+        _PAGE_LIMIT.reset(token)
+
+
 def check_first(first: int | None, argument: str = "first") -> int:
-    """The page size to use; ``UserError`` naming the limit when it is out of range."""
+    """The page size to use; ``UserError`` naming the limit when it is out of range.
+
+    An error of the field that asked, with its path, so the rest of the query
+    still answers (as any resolver error would).
+    """
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0:
         raise UserError(f"`{argument}` must not be negative (got {first})")
-    if first > MAX_PAGE_SIZE:
+    limit = _PAGE_LIMIT.get()
+    if first > limit:
         raise UserError(
-            f"`{argument}` is limited to {MAX_PAGE_SIZE} items per page (got {first}); "
+            f"`{argument}` is limited to {limit} items per page (got {first}); "
             "page through with `after`",
-            limit=MAX_PAGE_SIZE,
+            limit=limit,
         )
     return first
 

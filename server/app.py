@@ -24,19 +24,21 @@ from schema import build_schema
 from server.auth import load_tokens
 from server.bodylimit import BodySizeLimit
 from server.caching import PersistedQueries, ResponseCache, load_allow_list
-from server.compiled import CompiledQueries
 from server.cors import WebSocketOriginGuard, cors_middleware
 from server.executor import executor_class
 from server.explorer import explorer_routes
 from server.fastlane import GraphQLFastLane
 from server.graphiql import graphiql_static_dir
 from server.graphql_http import STATIC_PREFIX, GraphQLEndpoint, Observation
-from server.limits import QueryLimits, limit_rules
 from server.logs import RequestIdMiddleware, access_log
 from server.metrics import Metrics, operation_label
+from server.pipeline import Pipeline
+from server.pipeline.documents import Documents
+from server.pipeline.execution import Executor
 from server.ratelimit import TokenBuckets, client_key, parse_networks
 from server.settings import Settings
-from server.writes import SubscriptionEndpoint, WriteSide
+from server.websocket import WebSocketEndpoint
+from server.writes import WriteSide
 
 
 def create_app(settings: Settings | None = None, graph: ShowGraph | None = None) -> Starlette:
@@ -60,23 +62,20 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             operation=operation_label(seen.operation),
         )
 
+    buckets = (
+        TokenBuckets(settings.rate_limit_burst, settings.rate_limit_per_second)
+        if settings.rate_limit
+        else None
+    )
+    keys = partial(client_key, trusted_proxies=parse_networks(settings.trusted_proxies))
+    pipeline = build_pipeline(settings, schema, graph, writes)
     endpoint = GraphQLEndpoint(
-        schema,
-        graph,
-        writes=writes,
+        pipeline,
         cache=cache,
-        persisted=PersistedQueries(
-            allow_list=load_allow_list(Path(settings.allow_list)) if settings.allow_list else None
-        ),
         cache_control=settings.cache_control,
-        buckets=(
-            TokenBuckets(settings.rate_limit_burst, settings.rate_limit_per_second)
-            if settings.rate_limit
-            else None
-        ),
-        client_key=partial(client_key, trusted_proxies=parse_networks(settings.trusted_proxies)),
+        buckets=buckets,
+        client_key=keys,
         observer=observe,
-        compiled=CompiledQueries(schema, settings),
     )
 
     async def healthz(request: Request) -> Response:
@@ -91,9 +90,13 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         following = asyncio.create_task(writes.follow())
+        # The cost analysis needs the graph's fan-out: measure it now, off the loop,
+        # rather than in the first request (a second at 100k nodes).
+        measuring = asyncio.create_task(run_in_threadpool(lambda: graph.fanout))
         try:
             yield
         finally:
+            measuring.cancel()
             following.cancel()
             await run_in_threadpool(writes.close)
 
@@ -103,7 +106,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-            WebSocketRoute("/graphql", SubscriptionEndpoint(schema, graph, writes)),
+            WebSocketRoute("/graphql", WebSocketEndpoint(pipeline, buckets, keys)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),
@@ -156,15 +159,31 @@ def _path(setting: str) -> Path | None:
 
 
 def served_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with every limit of ``settings`` in its pipeline, built once per app."""
-    return build_schema(
-        limit_rules=limit_rules(settings),
-        introspection=settings.introspection,
-        extensions=[lambda: QueryLimits(settings)],
-        executor_class=executor_class(
-            settings.execution_timeout, hide_suggestions=not settings.introspection
-        ),
+    """The schema the settings serve (introspection on or off), built once per app."""
+    return build_schema(introspection=settings.introspection)
+
+
+def build_pipeline(
+    settings: Settings, schema: strawberry.Schema, graph: ShowGraph, writes: WriteSide
+) -> Pipeline:
+    """The request pipeline (``server.pipeline``) every transport of the app goes through."""
+    documents = Documents(
+        settings.document_cache_bytes,
+        settings.max_tokens,
+        settings.max_body_bytes,
+        settings.max_directives,
+        settings.max_depth,
     )
+    executor = Executor(
+        schema,
+        graph,
+        documents,
+        executor_class(settings.execution_timeout, hide_suggestions=not settings.introspection),
+        settings.execution_timeout,
+    )
+    allow_list = load_allow_list(Path(settings.allow_list)) if settings.allow_list else None
+    persisted = PersistedQueries(settings.persisted_query_bytes, allow_list=allow_list)
+    return Pipeline(schema, graph, settings, writes, persisted, executor, documents)
 
 
 def create_app_from_env() -> Starlette:

@@ -102,18 +102,21 @@ RequestBytes = tuple[str, bytes, bytes, bytes, int]
 
 @dataclass(frozen=True, slots=True)
 class KnownRequest:
-    """What an anonymous request's exact bytes were found to ask, once they were parsed."""
+    """What an anonymous request's exact bytes were prepared into, once they were read.
+
+    It names its document by text, not by the parsed tree: the tree stays in
+    the parsed-document cache, which bounds it, and a request whose tree was
+    evicted goes the full path again.
+    """
 
     key: str | None  # its response-cache key; None when there is no response cache
     operation: str | None  # the name of the operation it runs, for metrics
     label: str  # the operation as log records name it (server.metrics.operation_label)
     media_type: str  # what its Accept header chose
-    # The document, operation name and variables, for running its compiled plan
-    # again; query is None when the request cannot be run from its bytes alone
-    # (a persisted-query hash stands for the document).
-    query: str | None = None
-    operation_name: str | None = None
-    variables: dict[str, Any] | None = None
+    text: str  # the document
+    operation_name: str | None  # as the request asked
+    variables: Any  # coerced (graphql-core's VariableValues)
+    cost: int  # the estimate at this graph version
 
 
 class KnownRequests:
@@ -152,7 +155,7 @@ class KnownRequests:
 
 
 def _size(raw: RequestBytes) -> int:
-    return len(raw[1]) + len(raw[2]) + len(raw[3])
+    return 2 * len(raw[1]) + len(raw[2]) + len(raw[3])  # the bytes, and the document text
 
 
 class PersistedQueryError(Exception):
@@ -164,38 +167,49 @@ class PersistedQueryError(Exception):
 
 
 class PersistedQueries:
-    """Documents by the sha256 of their text: learnt from clients, or fixed by an allow-list."""
+    """Documents by the sha256 of their text: learnt from clients, or fixed by an allow-list.
 
-    def __init__(self, max_entries: int = 10_000, allow_list: dict[str, str] | None = None) -> None:
-        self.max_entries = max_entries
+    Learnt documents are bounded by the bytes of their text (``max_bytes``),
+    the least recently used forgotten first; a document is learnt only once
+    it has validated (``register``), so a client cannot fill the store with
+    documents that never ran.
+    """
+
+    def __init__(
+        self, max_bytes: int = 16 * 2**20, allow_list: dict[str, str] | None = None
+    ) -> None:
+        self.max_bytes = max_bytes
         self.allow_list = allow_list
         self._known: OrderedDict[str, str] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
-        """The document to run, from the text or the hash; PersistedQueryError when refused.
+    def resolve(
+        self, query: str | None, extensions: dict[str, Any] | None
+    ) -> tuple[str | None, str | None]:
+        """The document to run, and the hash to ``register`` it under once it validates.
 
-        Returns None when the request has neither (the caller reports it).
+        From the text or the hash; PersistedQueryError when refused. The
+        document is None when the request has neither (the caller reports it).
         """
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
             if query is not None and self.allow_list is not None:
                 self._check_allowed(sha256(query))
-            return query
+            return query, None
         digest = _hash_of(persisted)
         if query is None:
             found = self._lookup(digest)
             if found is None:
                 self._check_allowed(digest)
                 raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-            return found
+            return found, None
         if sha256(query) != digest:
             raise PersistedQueryError(
                 "provided sha256Hash does not match the query", "PERSISTED_QUERY_HASH_MISMATCH"
             )
         self._check_allowed(digest)
-        self._remember(digest, query)
-        return query
+        return query, None if self.allow_list is not None else digest
 
     def _check_allowed(self, digest: str) -> None:
         if self.allow_list is not None and digest not in self.allow_list:
@@ -213,14 +227,19 @@ class PersistedQueries:
                 self._known.move_to_end(digest)
             return found
 
-    def _remember(self, digest: str, query: str) -> None:
-        if self.allow_list is not None:
+    def register(self, digest: str, query: str) -> None:
+        """Learn a validated document under its hash; one larger than the budget is not."""
+        if self.allow_list is not None or len(query) > self.max_bytes:
             return
         with self._lock:
+            old = self._known.pop(digest, None)
+            if old is not None:
+                self._bytes -= len(old)
             self._known[digest] = query
-            self._known.move_to_end(digest)
-            while len(self._known) > self.max_entries:
-                self._known.popitem(last=False)
+            self._bytes += len(query)
+            while self._bytes > self.max_bytes:
+                _, evicted = self._known.popitem(last=False)
+                self._bytes -= len(evicted)
 
 
 def _hash_of(persisted: Any) -> str:

@@ -31,10 +31,10 @@ SERVE_FLAGS: tuple[tuple[str, Any, str], ...] = (
     ("--log-level", str, "log level"),
     ("--introspection", bool, "allow introspection and field suggestions"),
     ("--max-depth", int, "deepest nesting of fields in a query"),
-    ("--max-aliases", int, "aliases in one document"),
+    ("--max-aliases", int, "aliases in the operation that runs"),
     ("--max-tokens", int, "tokens in one document"),
     ("--max-directives", int, "directives on one field, fragment or operation"),
-    ("--max-cost", int, "query cost: fields weighted by the page sizes above them"),
+    ("--max-cost", int, "query cost: the most fields a query can resolve on the graph served"),
     ("--max-page-size", int, "largest `first` a list may ask for (at most 100)"),
     ("--max-body-bytes", int, "largest request body, in bytes"),
     ("--execution-timeout", float, "seconds a query may run before it is stopped"),
@@ -50,6 +50,8 @@ SERVE_FLAGS: tuple[tuple[str, Any, str], ...] = (
     ("--cache-bytes", int, "memory for cached responses, in bytes (0: no cache)"),
     ("--cache-control", str, "Cache-Control header of GET answers"),
     ("--allow-list", str, "JSON file of the only queries to run (persisted-query allow-list)"),
+    ("--document-cache-bytes", int, "memory for parsed documents and compiled plans, in bytes"),
+    ("--persisted-query-bytes", int, "memory for learnt persisted-query documents, in bytes"),
 )
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 

@@ -5,11 +5,12 @@ looks up the field's definition, builds a resolve info, coerces the
 arguments and completes the value by its type, and Strawberry then converts
 the arguments again and builds its own info: about 20 µs a field, where the
 resolver itself takes one or two. For a document that has already run, all of
-that except the resolver call is fixed. So the first successful run of a
-query compiles a ``Plan``: for each selection set, the response keys in
-order, each with the resolver to call, its arguments (converted once when
-they use no variables) and a function that completes its value the way
-graphql-core would, all generated as one Python function per selection set.
+that except the resolver call is fixed. So a query that has proven it
+repeats is compiled into a ``Plan`` (``server.pipeline.execution``): for
+each selection set, the response keys in order, each with the resolver to
+call, its arguments (converted once when they use no variables) and a
+function that completes its value the way graphql-core would, all generated
+as one Python function per selection set.
 Later requests call those functions.
 
 A plan only runs the happy path. Whenever graphql-core would have to report
@@ -17,7 +18,7 @@ something (a resolver raises, a non-null field is null, a value does not
 serialize, a variable does not coerce) the plan gives up with ``UnsupportedError``
 and the request runs through the ordinary executor, which produces the
 specified errors and partial data; queries only read, so running one twice is
-harmless. Documents that use directives or introspection are never compiled.
+harmless. Operations with directives of their own, and introspection, are never compiled.
 The tests run every kind of query both ways and compare the answers.
 """
 
@@ -25,10 +26,8 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, TypeGuard
@@ -44,7 +43,6 @@ from graphql import (
     GraphQLAbstractType,
     GraphQLBoolean,
     GraphQLEnumType,
-    GraphQLError,
     GraphQLField,
     GraphQLID,
     GraphQLInt,
@@ -66,25 +64,18 @@ from graphql import (
     ValueNode,
     VariableNode,
     get_argument_values,
-    get_variable_values,
     is_abstract_type,
-    parse,
 )
 from graphql.execution.values import VariableValues
 from graphql.pyutils import Path as ResponsePath
 from graphql.utilities import type_from_ast
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types import ExecutionResult
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
-from server.context import RequestContext
 from server.executor import ExecutionTimeoutError
-from server.limits import charge, cost_estimate, estimate_refusal, operation_refusal
-from server.settings import Settings
 
-CACHE_SIZE = 1024
 MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
 
@@ -413,8 +404,6 @@ class Plan:
         self.document = document
         self.has_variables = bool(operation.variable_definitions)
         self.seconds = math.inf  # CPU time the last run took; unknown until one ran
-        # Without variables: the cost, and the limit it breaks if any, once worked out.
-        self.verdict: tuple[int, GraphQLError | None] | None = None
         self._indexes = itertools.count()  # atomic: abstract types compile while running
         root = self.graphql_schema.query_type
         if operation.operation is not OperationType.QUERY or root is None:
@@ -423,21 +412,14 @@ class Plan:
 
     # --- running -----------------------------------------------------------------------
 
-    def execute(
-        self, context: Any, variables: Mapping[str, Any] | None, timeout: float
-    ) -> dict[str, Any]:
+    def execute(self, context: Any, variables: VariableValues, timeout: float) -> dict[str, Any]:
         """The ``data`` of a successful run; ``UnsupportedError`` (or any error) when it is not one.
 
-        Raises ``ExecutionTimeoutError`` past ``timeout`` seconds, as the
-        ordinary executor does.
+        ``variables`` are coerced already (``server.pipeline.variables``). Raises
+        ``ExecutionTimeoutError`` past ``timeout`` seconds, as the ordinary
+        executor does.
         """
-        coerced = None
-        if self.has_variables:
-            definitions = self.operation.variable_definitions or ()
-            found = get_variable_values(self.graphql_schema, definitions, dict(variables or {}))
-            if isinstance(found, list):
-                raise UnsupportedError("the variables do not coerce")
-            coerced = found
+        coerced = variables if self.has_variables else None
         deadline = time.monotonic() + timeout if math.isfinite(timeout) else math.inf
         run = Run(self, context, coerced, deadline)
         try:
@@ -647,96 +629,10 @@ class Plan:
         return self._object_completer(runtime, nodes, nullable=False)  # null was checked
 
 
-class CompiledQueries:
-    """Plans by (document, operation name), learnt from documents that ran successfully.
-
-    ``execute`` runs a plan under the same limits as the ordinary pipeline
-    (``server.limits``): the cost and page sizes with the request's
-    variables, the rate limit and the execution time limit.
-    """
-
-    def __init__(
-        self, schema: strawberry.Schema, settings: Settings, max_entries: int = CACHE_SIZE
-    ) -> None:
-        self.schema = schema
-        self.settings = settings
-        self.max_entries = max_entries
-        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def plan(self, query: str, operation_name: str | None) -> Plan | None:
-        """The plan of a document that ran before, or None (then run it the ordinary way)."""
-        return self._plans.get((query, operation_name))
-
-    def learn(self, query: str, operation_name: str | None) -> None:
-        """Compile a document that just ran successfully; one that cannot be is remembered too."""
-        key = (query, operation_name)
-        if key in self._plans:
-            return
-        try:
-            plan: Plan | None = compile_query(self.schema, query, operation_name)
-        except (UnsupportedError, GraphQLError, KeyError):
-            plan = None
-        with self._lock:
-            self._plans[key] = plan
-            while len(self._plans) > self.max_entries:
-                self._plans.popitem(last=False)  # the oldest learnt: a plan is cheap to redo
-
-    def execute(
-        self, plan: Plan, variables: dict[str, Any] | None, context: RequestContext
-    ) -> ExecutionResult | None:
-        """The result of running ``plan``, or None when the ordinary pipeline must answer.
-
-        A request refused by a limit gets None, so that the pipeline words the
-        refusal; once the cost is charged to the client, every answer is
-        given here, so it is never charged twice.
-        """
-        if plan.has_variables:
-            refusal = operation_refusal(
-                self.settings,
-                self.schema._schema,
-                plan.document,
-                context.operation_name,
-                variables,
-                context,
-            )
-        else:  # then the cost, and whether the limits allow it, are the same every time
-            if plan.verdict is None:
-                estimate = cost_estimate(
-                    self.schema._schema, plan.document, context.operation_name, None
-                )
-                plan.verdict = (estimate.cost, estimate_refusal(self.settings, estimate))
-            cost, refusal = plan.verdict
-            if refusal is None:
-                refusal = charge(context, cost)
-        if refusal is not None:
-            charged = context.cost is not None and context.charge is not None
-            return ExecutionResult(data=None, errors=[refusal]) if charged else None
-        started = time.thread_time()  # CPU time: a busy machine does not make a plan look slow
-        try:
-            data = plan.execute(context, variables, self.settings.execution_timeout)
-        except ExecutionTimeoutError as error:
-            return ExecutionResult(data=None, errors=[error])
-        except Exception:  # anything unusual is the ordinary executor's to word
-            return None
-        finally:
-            plan.seconds = time.thread_time() - started
-        return ExecutionResult(data=data, errors=None)
-
-
-def compile_query(schema: strawberry.Schema, query: str, operation_name: str | None) -> Plan:
+def compile_query(
+    schema: strawberry.Schema, document: DocumentNode, operation: OperationDefinitionNode
+) -> Plan:
     """The plan of one operation of a valid document; ``UnsupportedError`` if it has no plan."""
-    document = parse(query)
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is None:
-        if len(operations) != 1:
-            raise UnsupportedError("which operation to run is not said")
-        operation = operations[0]
-    else:
-        matches = [op for op in operations if op.name and op.name.value == operation_name]
-        if len(matches) != 1:
-            raise UnsupportedError(f"no single operation named {operation_name!r}")
-        operation = matches[0]
     if operation.directives:
         raise UnsupportedError("directives decide per request")
     return Plan(schema, document, operation)

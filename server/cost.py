@@ -1,109 +1,124 @@
-"""What a query may cost to answer, estimated from the document before it runs.
+"""What an operation may cost, estimated on the graph being served, and what it did cost.
 
-GitHub-style: every field costs 1 each time it can be resolved, so a field
-under lists costs the product of their sizes. A list's size is what the query
-asks for, not what the data holds, so the estimate is known before execution:
+Every field costs 1 each time it is resolved, so a field under lists costs
+the product of their lengths (GitHub's and Shopify's model). The length of a
+list is not guessed: it is the most items that list holds for any object in
+the current graph (``schema.fanout``, kept exact through every write), cut
+to the ``first`` the query asks for where the field pages. So ``requested``
+is a true upper bound of the fields execution will resolve on this data, and
+close to it; ``actual_cost`` counts what was resolved, from the answer.
 
-- a field with a ``first`` argument asks for that many (``default_page_size``
-  when ``first`` is left out). On a connection, the size applies to its page
-  (``nodes`` and ``edges``), not to ``totalCount`` or ``pageInfo``;
-- a list whose length an argument gives (``nodes(ids: [...])``) counts the ids;
-- any other list counts ``UNPAGED_LIST_SIZE`` items.
+The estimate judges the operation that runs, as it runs:
 
-Introspection fields count 1 each: their size is bounded by the schema, not by
-the data. ``@skip``/``@include`` are ignored, so the estimate is an upper bound.
-
-The same number limits a single query (``max_cost``) and is what the rate
-limiter takes from a client's bucket.
+- with its coerced variables (``first: $n`` counts the number ``$n`` coerced to);
+- fields under ``@skip(if: true)`` or ``@include(if: false)`` cost nothing,
+  nor do fragments whose type can never match;
+- a ``first`` over the page-size limit counts as the limit: the field itself
+  answers the error (``schema.connections``), so the rest may run;
+- introspection fields count 1 each: the schema bounds their size, not the data.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    DocumentNode,
+    BooleanValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
-    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    get_argument_values,
     get_named_type,
     get_nullable_type,
+    is_abstract_type,
     is_list_type,
-    value_from_ast_untyped,
 )
+from graphql.execution.values import VariableValues
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
-UNPAGED_LIST_SIZE = 10
+from graph_data import ShowGraph
+from schema.fanout import list_bound, root_bound
+
 SLICING_ARGUMENT = "first"
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    """One ``first`` argument of the query: on which field, and how many it asks for."""
-
-    field: str
-    size: int
-    node: FieldNode | None = dataclasses.field(default=None, compare=False, repr=False)
-
-
-@dataclass(slots=True)
-class QueryCost:
-    """The estimated cost of one operation and the page sizes it asks for."""
-
-    cost: int
-    pages: list[PageRequest] = dataclasses.field(default_factory=list)
-
-    def largest_page(self) -> PageRequest | None:
-        return max(self.pages, key=lambda page: page.size, default=None)
+PAGE_LISTS = frozenset({"nodes", "edges"})  # the lists of a connection that `first` sizes
 
 
 def operation_cost(
     schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None,
-    variables: Mapping[str, Any] | None,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: VariableValues,
+    graph: ShowGraph,
+    *,
     default_page_size: int,
-) -> QueryCost:
-    """The cost of the operation that will run, with the variables it runs with.
+    max_page_size: int,
+) -> int:
+    """The most fields ``operation`` can resolve on ``graph`` with these coerced variables.
 
-    Assumes a validated document; an operation it cannot find costs 0. Raises
-    RecursionError only for fragments spread inside each other deeper than the
-    interpreter's stack, which validation refuses first.
+    Assumes a validated document. Raises RecursionError only for fragments
+    spread inside each other deeper than the interpreter's stack, which
+    validation refuses first.
     """
-    operation = _operation(document, operation_name)
-    root = schema.get_root_type(operation.operation) if operation else None
-    if operation is None or root is None:
-        return QueryCost(0)
-    values = {  # what the variables will hold: the request's values over their defaults
-        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
-        for definition in operation.variable_definitions or ()
-        if definition.default_value is not None
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    walk = _CostWalk(schema, fragments, variables, graph, default_page_size, max_page_size)
+    return walk.selection_set(operation.selection_set, root, page=None, flat=False)
+
+
+def actual_cost(data: Any, operation: OperationDefinitionNode) -> int:
+    """The fields an answer's ``data`` resolved: one per key of every object in it.
+
+    Introspection fields at the root count 1 each, as in the estimate.
+    """
+    if not isinstance(data, dict):
+        return 0
+    introspection = {
+        (field.alias or field.name).value
+        for field in operation.selection_set.selections
+        if isinstance(field, FieldNode) and field.name.value.startswith("__")
     }
-    values.update(variables or {})
-    walk = _CostWalk(schema, document, values, default_page_size)
-    cost = walk.selection_set(operation.selection_set, root, page=None, flat=False)
-    return QueryCost(cost, walk.pages)
+    return sum(1 if key in introspection else 1 + _count(value) for key, value in data.items())
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if operations else None
-    return next((op for op in operations if op.name and op.name.value == name), None)
+def _count(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(1 + _count(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_count(item) for item in value)
+    return 0
+
+
+def included(
+    node: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: Mapping[str, Any]
+) -> bool:
+    """Whether ``@skip``/``@include`` let this selection run, with the request's variables."""
+    for directive in node.directives or ():
+        name = directive.name.value
+        if name not in ("skip", "include"):
+            continue
+        argument = next((a for a in directive.arguments or () if a.name.value == "if"), None)
+        if argument is None:
+            continue
+        value = argument.value
+        if isinstance(value, VariableNode):
+            condition = bool(variables.get(value.name.value))
+        else:
+            condition = isinstance(value, BooleanValueNode) and value.value
+        if condition == (name == "skip"):
+            return False
+    return True
 
 
 class _CostWalk:
@@ -112,18 +127,21 @@ class _CostWalk:
     def __init__(
         self,
         schema: GraphQLSchema,
-        document: DocumentNode,
-        variables: dict[str, Any],
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: VariableValues,
+        graph: ShowGraph,
         default_page_size: int,
+        max_page_size: int,
     ) -> None:
         self.schema = schema
+        self.fragments = fragments
         self.variables = variables
+        self.values = variables.coerced
+        self.graph = graph
         self.default_page_size = default_page_size
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        self.memo: dict[tuple[str, int | None, bool], int] = {}
-        self.pages: list[PageRequest] = []
+        self.max_page_size = max_page_size
+        self.memo: dict[tuple[str, str, int | None, bool], int] = {}
+        self.bounds: dict[tuple[str, str, str], int | None] = {}
 
     def selection_set(
         self,
@@ -141,24 +159,36 @@ class _CostWalk:
             return 0
         total = 0
         for selection in selection_set.selections:
+            if not included(selection, self.values):  # type: ignore[arg-type]
+                continue
             if isinstance(selection, FieldNode):
                 total += self.field(selection, parent, page, flat)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selection_set(selection.selection_set, inner or parent, page, flat)
+                if inner is not None and self.can_match(parent, inner):
+                    total += self.selection_set(selection.selection_set, inner, page, flat)
             elif isinstance(selection, FragmentSpreadNode):
                 total += self.spread(selection.name.value, parent, page, flat)
         return total
 
+    def can_match(self, parent: GraphQLNamedType, condition: GraphQLNamedType) -> bool:
+        """Whether an object where ``parent`` is expected can be of type ``condition``."""
+        if parent is condition:
+            return True
+        if isinstance(parent, GraphQLObjectType):
+            return is_abstract_type(condition) and self.schema.is_sub_type(condition, parent)
+        return True  # an abstract parent: some of its objects may match
+
     def spread(self, name: str, parent: GraphQLNamedType, page: int | None, flat: bool) -> int:
-        key = (name, page, flat)
+        key = (name, parent.name, page, flat)
         if key not in self.memo:
             fragment = self.fragments.get(name)
             self.memo[key] = 0  # a cycle (refused by validation) adds nothing
             if fragment is not None:
                 inner = self.schema.get_type(fragment.type_condition.name.value) or parent
-                self.memo[key] = self.selection_set(fragment.selection_set, inner, page, flat)
+                if self.can_match(parent, inner):
+                    self.memo[key] = self.selection_set(fragment.selection_set, inner, page, flat)
         return self.memo[key]
 
     def field(self, node: FieldNode, parent: GraphQLNamedType, page: int | None, flat: bool) -> int:
@@ -169,47 +199,64 @@ class _CostWalk:
         named = get_named_type(definition.type)
         if flat or name.startswith("__"):
             return 1 + self.selection_set(node.selection_set, named, None, flat=True)
+        if node.selection_set is None:
+            return 1  # a leaf, or a list of them, costs 1
         is_list = is_list_type(get_nullable_type(definition.type))
         if SLICING_ARGUMENT in definition.args:
-            size = self.requested(node, name)
+            asked = self.first(definition, node)
             if not is_list:  # a connection: the size applies to its page lists
+                items = _page_item(named)
+                bound = self.bound(parent, name, items) if items else None
+                size = asked if bound is None else min(asked, bound)
                 return 1 + self.selection_set(node.selection_set, named, size, flat)
+            size = asked
         elif is_list:
-            size = page if page is not None else self.list_argument_length(node)
+            sized = page if page is not None and name in PAGE_LISTS else None
+            if sized is None:
+                sized = self.list_argument_length(definition, node)
+            size = sized if sized is not None else self.bound(parent, name, named.name) or 0
         else:
             size = 1
         return 1 + size * self.selection_set(node.selection_set, named, None, flat)
 
-    def requested(self, node: FieldNode, field_name: str) -> int:
-        """The ``first`` a field asks for, recorded for the page-size limit."""
-        value = self.argument_value(node, SLICING_ARGUMENT)
-        size = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if size is None:
+    def bound(self, parent: GraphQLNamedType, field: str, item: str) -> int | None:
+        """The most items ``parent.field`` holds on the graph (memoised for this walk)."""
+        key = (parent.name, field, item)
+        if key not in self.bounds:
+            found = root_bound(self.graph, item) if parent is self.schema.query_type else None
+            if found is None:
+                found = list_bound(self.graph, parent.name, field, item)
+            self.bounds[key] = found
+        return self.bounds[key]
+
+    def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        """The field's arguments as execution will coerce them; {} when they do not coerce."""
+        try:
+            return get_argument_values(definition, node, self.variables)
+        except GraphQLError:  # execution reports it, on that field
+            return {}
+
+    def first(self, definition: GraphQLField, node: FieldNode) -> int:
+        """The page a ``first`` asks for, within the page-size limit (above it, the field fails)."""
+        asked = self.arguments(definition, node).get(SLICING_ARGUMENT)
+        if not isinstance(asked, int):
             return self.default_page_size
-        self.pages.append(PageRequest(field_name, size, node))
-        return max(size, 0)
+        return max(0, min(asked, self.max_page_size))
 
-    def list_argument_length(self, node: FieldNode) -> int:
-        """For lists sized by a list argument (``nodes(ids:)``): its length."""
-        for argument in node.arguments or ():
-            value = self.argument_value(node, argument.name.value)
-            if isinstance(value, list):
-                return len(value)
-        return UNPAGED_LIST_SIZE
-
-    def argument_value(self, node: FieldNode, name: str) -> Any:
-        """A literal int or list argument, or a variable's value; None otherwise."""
-        argument = next((a for a in node.arguments or () if a.name.value == name), None)
-        if argument is None:
+    def list_argument_length(self, definition: GraphQLField, node: FieldNode) -> int | None:
+        """For lists of the nodes an argument names (``nodes(ids:)``): how many it names."""
+        if "ids" not in definition.args:
             return None
-        value = argument.value
-        if isinstance(value, VariableNode):
-            return self.variables.get(value.name.value)
-        if isinstance(value, IntValueNode):
-            return int(value.value)
-        if isinstance(value, ListValueNode):
-            return list(value.values)
+        ids = self.arguments(definition, node).get("ids")
+        return len(ids) if isinstance(ids, list) else None
+
+
+def _page_item(connection: GraphQLNamedType) -> str | None:
+    """The type of a connection's ``nodes``, or None when the type has no such list."""
+    if not isinstance(connection, GraphQLObjectType | GraphQLInterfaceType):
         return None
+    nodes = connection.fields.get("nodes")
+    return get_named_type(nodes.type).name if nodes is not None else None
 
 
 def _field_definition(parent: GraphQLNamedType, name: str) -> GraphQLField | None:

@@ -10,57 +10,45 @@ as the spec asks for compatibility.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import strawberry
-from graphql import GraphQLError
-from starlette.concurrency import run_in_threadpool
+from graphql import ExecutionResult, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Scope
-from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 
 from graph_data import ShowGraph
-from graph_data.store import MemoryStore
-from server.auth import Tokens
 from server.bodylimit import BodyTooLargeError
 from server.caching import (
     CachedResponse,
     KnownRequest,
     KnownRequests,
-    PersistedQueries,
-    PersistedQueryError,
     ResponseCache,
     etag,
     response_key,
 )
-from server.compiled import CompiledQueries, Plan
-from server.context import RequestContext
 from server.errors import format_error, masked_entry
-from server.executor import is_timeout
 from server.graphiql import graphiql_html
 from server.logs import operation_var
 from server.metrics import operation_label
+from server.pipeline import (
+    GraphQLRequest,
+    Pipeline,
+    Prepared,
+    Refused,
+    Transport,
+    operation_name_of,
+)
 from server.ratelimit import RequestBudget, TokenBuckets
-from server.writes import WriteSide, operation_of
+from server.writes import WriteSide
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 STATIC_PREFIX = "/static/graphiql"
-
-# A compiled query whose last run took less CPU time than this runs on the event loop.
-# It is the interpreter's switch interval: a worker thread holding the GIL gives the
-# loop a turn no sooner, so a thread would not answer other requests any earlier,
-# while handing the plan over costs CPU (measured: about 0.5 ms on a 2.8 ms query).
-INLINE_SECONDS = sys.getswitchinterval()
 
 # Bytes of anonymous requests remembered with what they ask (``known_answer``).
 KNOWN_REQUEST_BYTES = 4 * 2**20
@@ -132,44 +120,34 @@ class Observation:
 
 
 class GraphQLEndpoint:
-    """The ``/graphql`` endpoint bound to a schema and a graph; route to ``handle``.
+    """The ``/graphql`` endpoint over HTTP: reads requests, runs them through ``pipeline``.
 
     With ``buckets``, every request is charged to its client (``client_key``)
-    and every response carries the client's rate-limit headers. ``writes``
-    knows who may write (a mutation without a valid token is 401) and where
-    changes go; ``cache`` answers repeated queries without running them (GET
-    answers carry an ETag and ``cache_control``); ``persisted`` resolves
-    persisted-query hashes and enforces an allow-list. ``observer`` is told
-    about every answer (operation, status, time, error codes), so metrics and
-    access logs need not parse requests or responses again. ``compiled``
-    runs queries that ran before from their compiled plans.
+    and every response carries the client's rate-limit headers. ``cache``
+    answers repeated queries without running them (GET answers carry an ETag
+    and ``cache_control``). ``observer`` is told about every answer
+    (operation, status, time, error codes), so metrics and access logs need
+    not parse requests or responses again.
     """
 
     def __init__(
         self,
-        schema: strawberry.Schema,
-        graph: ShowGraph,
+        pipeline: Pipeline,
         buckets: TokenBuckets | None = None,
         client_key: Callable[[Request], str] | None = None,
-        writes: WriteSide | None = None,
         cache: ResponseCache | None = None,
-        persisted: PersistedQueries | None = None,
         cache_control: str = "no-cache",
         observer: Callable[[Observation], None] | None = None,
-        compiled: CompiledQueries | None = None,
     ) -> None:
-        self.schema = schema
-        self.graph = graph
+        self.pipeline = pipeline
+        self.graph: ShowGraph = pipeline.graph
+        self.writes: WriteSide = pipeline.writes
         self.buckets = buckets
         self.client_key = client_key
-        self.writes = writes or WriteSide(MemoryStore(graph), graph, Tokens({}))
         self.cache = cache
-        self.persisted = persisted or PersistedQueries()
         self.cache_control = cache_control
         self.observer = observer
-        self.compiled = compiled
         self.known = KnownRequests(KNOWN_REQUEST_BYTES)
-        self._anonymous = self.writes.context_fields(None)  # the same for every reader
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request, body: bytes | None = None) -> Response:
@@ -243,61 +221,78 @@ class GraphQLEndpoint:
                     f"{request.method} is not supported; use GET or POST",
                     {"Allow": "GET, POST"},
                 )
-            params = self._resolve_persisted(params)
-            is_get = request.method == "GET"
-            operation, name = operation_of(params.query or "", params.operation_name)
-            request.state.graphql_operation = name
-            operation_var.set(operation_label(name))  # for every log record from here on
-            writer = request.state.token_name
-            if operation is OperationType.MUTATION and not is_get and writer is None:
-                raise RequestError(
-                    401,
-                    "mutations need a valid bearer token (Authorization: Bearer <token>)",
-                    {"WWW-Authenticate": "Bearer"},
-                    extensions={"code": "UNAUTHENTICATED"},
-                )
-            key = None
-            version = self.graph.version  # what the key and the remembered bytes are valid for
-            if self.cache is not None and operation is OperationType.QUERY:
-                scope = f"{writer or 'public'}|{media_type}"
-                key = response_key(
-                    params.query or "", params.operation_name, params.variables, scope, version
-                )
-                cached = None if _fresh_wanted(request) else self.cache.get(key)
-                if cached is not None:
-                    refusal = budget.charge(cached.cost) if budget is not None else None
-                    if refusal is not None:
-                        raise RequestError(429, refusal.message, extensions=refusal.extensions)
-                    await self._remember(request, version, params, key, name, media_type)
-                    return self._cached_answer(request, key, cached)
-            result, cost = await self._execute(params, is_get, budget, writer, operation)
         except RequestError as error:
-            entry: dict[str, Any] = {"message": str(error)}
-            if error.extensions:
-                entry["extensions"] = error.extensions
-            request.state.graphql_error_codes = ((error.extensions or {}).get("code"),)
-            media = JSON if error.status in (406, 429) else _response_media_type_or_json(request)
-            return _json({"errors": [entry]}, error.status, media, error.headers)
-        if budget is not None and budget.refusal is not None:
-            status = 429
-        else:
-            status = _status(result, media_type)
-        answer, request.state.graphql_error_codes = self._completed(
-            result, status, media_type, cost, key
+            return self._refused(request, error.status, [_request_error(error)], error.headers)
+        graphql_request = GraphQLRequest(
+            params.query,
+            params.variables,
+            params.operation_name,
+            params.extensions,
+            Transport.GET if request.method == "GET" else Transport.POST,
+            request.state.token_name,
+            budget,
         )
-        if operation is OperationType.QUERY and not result.errors:
-            await self._remember(request, version, params, key, name, media_type)
+        version = self.graph.version  # what the key and the remembered bytes are valid for
+        try:
+            prepared = self.pipeline.prepare(graphql_request)
+        except Refused as refused:
+            request.state.graphql_operation = self._operation_named(params)
+            status = refused.status
+            if status is None:
+                status = 400 if media_type == GRAPHQL_RESPONSE else 200
+            return self._refused(
+                request, status, [format_error(e) for e in refused.errors], refused.headers
+            )
+        name = prepared.name
+        request.state.graphql_operation = name
+        operation_var.set(operation_label(name))  # for every log record from here on
+        key = None
+        if self.cache is not None and prepared.kind is OperationType.QUERY and budget is None:
+            scope = f"{graphql_request.writer or 'public'}|{media_type}"
+            key = response_key(
+                prepared.document.text, params.operation_name, params.variables, scope, version
+            )
+            cached = None if _fresh_wanted(request) else self.cache.get(key)
+            if cached is not None:
+                await self._remember(request, version, prepared, key, media_type)
+                return self._cached_answer(request, key, cached)
+        result = await self.pipeline.execute(prepared)
+        status = _status(result, media_type)
+        answer, request.state.graphql_error_codes = self._completed(result, status, media_type, key)
+        if prepared.kind is OperationType.QUERY and not result.errors:
+            await self._remember(request, version, prepared, key, media_type)
         if key is not None and request.method == "GET":
             return self._cached_answer(request, key, answer)
         return Response(answer.body, status_code=answer.status, media_type=media_type)
 
+    def _operation_named(self, params: GraphQLParams) -> str | None:
+        """The name of the operation a refused request asked for, if its document was read."""
+        document = self.pipeline.documents.peek(params.query) if params.query else None
+        if document is None:
+            return params.operation_name
+        return operation_name_of(document, params.operation_name)
+
+    def _refused(
+        self,
+        request: Request,
+        status: int,
+        errors: list[dict[str, Any]],
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """The answer to a request that did not run: its errors, no data."""
+        request.state.graphql_error_codes = tuple(
+            (entry.get("extensions") or {}).get("code") for entry in errors
+        )
+        media = JSON if status in (406, 429) else _response_media_type_or_json(request)
+        return _json({"errors": errors}, status, media, headers)
+
     def _completed(
-        self, result: ExecutionResult, status: int, media_type: str, cost: int, key: str | None
+        self, result: ExecutionResult, status: int, media_type: str, key: str | None
     ) -> tuple[CachedResponse, tuple[object, ...]]:
         """The serialized answer and its error codes; cached when it has no errors."""
         body = _result_body(result)
         codes = tuple((item.get("extensions") or {}).get("code") for item in body.get("errors", ()))
-        answer = CachedResponse(orjson.dumps(body), status, media_type, cost)
+        answer = CachedResponse(orjson.dumps(body), status, media_type)
         if key is not None and self.cache is not None and not result.errors:
             self.cache.put(key, answer)
         return answer, codes
@@ -306,41 +301,43 @@ class GraphQLEndpoint:
         self,
         request: Request,
         version: int,
-        params: GraphQLParams,
+        prepared: Prepared,
         key: str | None,
-        operation: str | None,
         media_type: str,
     ) -> None:
         """Remember what an anonymous query's bytes ask, for ``known_answer``."""
         if request.state.token_name is not None or self.buckets is not None:
             return
+        if prepared.request.extensions is not None:  # a persisted-query hash may stand for it
+            return
         scope = request.scope
         payload = scope["query_string"] if request.method == "GET" else await request.body()
         accept = _first_header(scope, b"accept") or b""
         content_type = _first_header(scope, b"content-type") or b""
-        runnable = params.extensions is None  # else a persisted-query hash stands for it
         known = KnownRequest(
             key,
-            operation,
-            operation_label(operation),
+            prepared.name,
+            operation_label(prepared.name),
             media_type,
-            params.query if runnable else None,
-            params.operation_name,
-            params.variables,
+            prepared.document.text,
+            prepared.request.operation_name,
+            prepared.variables,
+            prepared.cost,
         )
         self.known.put((request.method, payload, accept, content_type, version), known)
 
     async def known_answer(self, scope: Scope, payload: bytes) -> tuple[Message, Message] | None:
-        """The answer to request bytes parsed before, found without parsing them again.
+        """The answer to request bytes prepared before, found without reading them again.
 
         For anonymous requests (no Authorization or If-None-Match) on a server
         without rate limits, whose exact bytes, Accept and Content-Type were
         answered at this graph version: the cached answer, unless the client
         asks for a fresh one or the cache no longer holds it; else the answer
-        of the query's compiled plan, run now. Either is what the full path
-        would answer, as the ``http.response.start`` and body messages. None
-        when the request must go the full path. ``payload`` is the POST body
-        or the GET query string.
+        of executing what those bytes were prepared into (the pipeline's
+        stages before execution gave the same verdict for the same bytes at
+        the same version). Either is what the full path would answer, as the
+        ``http.response.start`` and body messages. None when the request must
+        go the full path. ``payload`` is the POST body or the GET query string.
         """
         if self.buckets is not None:
             return None
@@ -364,19 +361,13 @@ class GraphQLEndpoint:
         if known.key is not None and self.cache is not None and not _asks_fresh(cache_control):
             answer = self.cache.get(known.key)
         if answer is None:
-            compiled, query = self.compiled, known.query
-            plan = compiled.plan(query, known.operation_name) if compiled and query else None
-            if plan is None:
+            prepared = self.pipeline.prepared_again(known)
+            if prepared is None:
                 return None
             operation_var.set(known.label)
-            context = self._context(known.operation_name, None, None)
-            result = await self._run_plan(plan, known.variables, context)
-            if result is None:
-                return None
+            result = await self.pipeline.execute(prepared)
             status = _status(result, known.media_type)
-            answer, codes = self._completed(
-                result, status, known.media_type, context.cost or 1, known.key
-            )
+            answer, codes = self._completed(result, status, known.media_type, known.key)
         headers = [
             (b"content-length", str(len(answer.body)).encode()),
             (b"content-type", answer.media_type.encode()),
@@ -405,118 +396,6 @@ class GraphQLEndpoint:
         return Response(
             answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
         )
-
-    def _resolve_persisted(self, params: GraphQLParams) -> GraphQLParams:
-        """The document to run, from its text or its persisted-query hash."""
-        try:
-            query = self.persisted.resolve(params.query, params.extensions)
-        except PersistedQueryError as error:
-            status = {"PERSISTED_QUERY_NOT_FOUND": 200, "PERSISTED_QUERY_NOT_ALLOWED": 403}
-            raise RequestError(
-                status.get(error.code, 400), str(error), extensions={"code": error.code}
-            ) from None
-        if query is None:
-            raise RequestError(400, "the request has no `query`")
-        return params if query is params.query else replace(params, query=query)
-
-    async def _execute(
-        self,
-        params: GraphQLParams,
-        is_get: bool,
-        budget: RequestBudget | None,
-        writer: str | None,
-        operation: OperationType | None,
-    ) -> tuple[ExecutionResult, int]:
-        """The result, and the query's cost as estimated before it ran."""
-        # Subscriptions need a connection that stays open (a WebSocket), never plain HTTP.
-        allowed = (
-            (OperationType.QUERY,) if is_get else (OperationType.QUERY, OperationType.MUTATION)
-        )
-        context = self._context(params.operation_name, writer, budget)
-        # Readers share the graph; a mutation holds it alone, payload included.
-        lock = (
-            self.graph.lock.writing
-            if operation is OperationType.MUTATION
-            else (self.graph.lock.reading)
-        )
-
-        if operation is OperationType.QUERY and self.compiled is not None and params.query:
-            plan = self.compiled.plan(params.query, params.operation_name)
-            if plan is not None:
-                planned = await self._run_plan(plan, params.variables, context)
-                if planned is not None:
-                    return planned, context.cost or 1
-                context = replace(context, charge=None)  # charged already, if at all
-
-        def run(*args: Any, **kwargs: Any) -> ExecutionResult:
-            with lock():
-                result = self.schema.execute_sync(*args, **kwargs)
-            if operation is OperationType.QUERY and not result.errors and self.compiled:
-                self.compiled.learn(params.query or "", params.operation_name)
-            return result
-
-        try:
-            result = await run_in_threadpool(
-                run,
-                params.query,
-                variable_values=params.variables,
-                context_value=context,
-                operation_name=params.operation_name,
-                allowed_operation_types=allowed,
-            )
-            return result, context.cost or 1
-        except InvalidOperationTypeError as error:
-            if error.operation_type is OperationType.SUBSCRIPTION:
-                raise RequestError(
-                    400, "subscriptions are not served over HTTP; subscribe over a WebSocket"
-                ) from None
-            raise RequestError(
-                405, f"{error.as_http_error_reason('GET')}; use POST", {"Allow": "POST"}
-            ) from None
-        except MissingQueryError:
-            raise RequestError(400, "the request has no `query`") from None
-        except CannotGetOperationTypeError:
-            # A GraphQL request error: like a validation error, 200 for JSON clients.
-            if params.operation_name is None:
-                message = "The document has no operation to run."
-            else:
-                message = f"Unknown operation named {params.operation_name!r}."
-            return ExecutionResult(data=None, errors=[GraphQLError(message)]), 1
-
-    def _context(
-        self, operation_name: str | None, writer: str | None, budget: RequestBudget | None
-    ) -> RequestContext:
-        return RequestContext(
-            graph=self.graph,
-            **(self._anonymous if writer is None else self.writes.context_fields(writer)),
-            operation_name=operation_name,
-            charge=budget.charge if budget is not None else None,
-        )
-
-    async def _run_plan(
-        self, plan: Plan, variables: dict[str, Any] | None, context: RequestContext
-    ) -> ExecutionResult | None:
-        """A compiled query's result, or None when the ordinary pipeline must answer.
-
-        A plan that ran quickly last time (``INLINE_SECONDS``) runs here on the
-        event loop, sparing the hand-over to a worker thread; longer ones, and
-        any plan while a write holds or awaits the graph, run in a thread so
-        the loop keeps answering others and never waits on the lock.
-        """
-        assert self.compiled is not None
-        lock = self.graph.lock
-        if plan.seconds < INLINE_SECONDS and lock.try_read():
-            try:
-                return self.compiled.execute(plan, variables, context)
-            finally:
-                lock.release_read()
-
-        def run() -> ExecutionResult | None:
-            assert self.compiled is not None
-            with lock.reading():
-                return self.compiled.execute(plan, variables, context)
-
-        return await run_in_threadpool(run)
 
 
 # Request headers that make an answer depend on more than the request's bytes.
@@ -553,6 +432,13 @@ def _wants_graphiql(request: Request) -> bool:
     return "query" not in request.query_params and "text/html" in request.headers.get("accept", "")
 
 
+def _request_error(error: RequestError) -> dict[str, Any]:
+    entry: dict[str, Any] = {"message": str(error)}
+    if error.extensions:
+        entry["extensions"] = error.extensions
+    return entry
+
+
 def _params_from_query_string(request: Request) -> GraphQLParams:
     args = request.query_params
     query = args.get("query")
@@ -562,7 +448,7 @@ def _params_from_query_string(request: Request) -> GraphQLParams:
     return GraphQLParams(
         query=query,
         variables=_json_object(args.get("variables"), "variables"),
-        operation_name=args.get("operationName") or None,
+        operation_name=args.get("operationName"),  # "" names no operation, as in a POST body
         extensions=extensions,
     )
 
@@ -618,21 +504,6 @@ def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
     raise RequestError(400, f"`{name}` must be a JSON object or null")
 
 
-def _is_request_error(result: ExecutionResult) -> bool:
-    """No data and no error with a path: the document or variables were refused.
-
-    A timeout also leaves no data and no path, but execution had begun: it is
-    an execution result (``data: null``), not a refused request.
-    """
-    errors = result.errors or []
-    return (
-        result.data is None
-        and bool(errors)
-        and all(isinstance(e, GraphQLError) and e.path is None for e in errors)
-        and not any(is_timeout(e) for e in errors)
-    )
-
-
 def _fresh_wanted(request: Request) -> bool:
     return _asks_fresh(_first_header(request.scope, b"cache-control"))
 
@@ -644,10 +515,12 @@ def _asks_fresh(cache_control: bytes | None) -> bool:
 
 
 def _status(result: ExecutionResult, media_type: str) -> int:
+    """An executed operation answers 200 (errors and all), but for a write the store refused.
+
+    Requests that never ran were answered before (``_refused``).
+    """
     if any((e.extensions or {}).get("code") == "STORE_UNAVAILABLE" for e in result.errors or ()):
         return 503  # a write could not be made durable; reads were never affected
-    if media_type == GRAPHQL_RESPONSE and _is_request_error(result):
-        return 400
     return 200
 
 
@@ -655,8 +528,7 @@ def _result_body(result: ExecutionResult) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if result.errors:
         body["errors"] = [format_error(error) for error in result.errors]
-    if not _is_request_error(result):
-        body["data"] = result.data
+    body["data"] = result.data
     if result.extensions:
         body["extensions"] = result.extensions
     return body

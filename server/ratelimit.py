@@ -111,6 +111,21 @@ class TokenBuckets:
             retry_after=0 if allowed else math.ceil((amount - tokens) / self.per_second),
         )
 
+    def give(self, key: str, amount: int) -> Decision:
+        """Put ``amount`` points back into ``key``'s bucket, never above the burst."""
+        with self._lock:
+            now = self.clock()
+            tokens, at = self._buckets.pop(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) * self.per_second + amount)
+            self._buckets[key] = (tokens, now)
+        return Decision(
+            allowed=True,
+            limit=self.burst,
+            remaining=math.floor(tokens),
+            reset=math.ceil((self.burst - tokens) / self.per_second),
+            retry_after=0,
+        )
+
 
 class RequestBudget:
     """One request's dealings with its client's bucket: 1 point now, the rest before running."""
@@ -132,6 +147,11 @@ class RequestBudget:
         if not decision.allowed:
             self.refusal = RateLimitedError(cost, decision)
         return self.refusal
+
+    def refund(self, amount: int) -> None:
+        """Give back what a query was charged beyond what it cost (the estimate's excess)."""
+        if amount > 0:
+            self.decision = self.buckets.give(self.key, amount)
 
 
 def parse_networks(addresses: Sequence[str]) -> tuple[IPNetwork, ...]:

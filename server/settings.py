@@ -75,6 +75,8 @@ class Settings:
     cache_bytes: int = 64 * MIB  # responses kept in memory; 0 turns the cache off
     cache_control: str = "no-cache"  # on GET answers; clients revalidate with the ETag
     allow_list: str = ""  # a JSON file of the only queries this server will run
+    document_cache_bytes: int = 32 * MIB  # parsed documents and their plans (an estimate)
+    persisted_query_bytes: int = 16 * MIB  # learnt persisted-query documents
 
     @classmethod
     def from_env(
@@ -134,6 +136,8 @@ class Settings:
             )
         _at_least("snapshot_every", self.snapshot_every, 1)
         _at_least("cache_bytes", self.cache_bytes, 0)
+        _at_least("document_cache_bytes", self.document_cache_bytes, 0)
+        _at_least("persisted_query_bytes", self.persisted_query_bytes, 0)
         if self.store and not self.store.startswith(("postgresql://", "postgres://")):
             raise ValueError(f"store must be a postgresql:// address (got {self.store!r})")
         for proxy in self.trusted_proxies:

@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import lru_cache
 from typing import Any
 
-import strawberry
-from graphql import GraphQLSyntaxError, OperationDefinitionNode, parse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.graphql import OperationType
 
 from graph_data.changes import Change
 from graph_data.model import ShowGraph
 from graph_data.store import Store, StoreUnavailableError
-from schema.context import Context
 from server.auth import Tokens
 from server.hub import ChangeHub
 
@@ -97,56 +89,3 @@ class WriteSide:
         """Clean shutdown: the store snapshots, so the next start-up is quick."""
         with self.graph.lock.writing():
             self.store.close(self.graph)
-
-
-def operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    """Which kind of operation a request would run; None when the document does not say.
-
-    Known before execution, so that a mutation without a token is refused
-    with 401 before anything runs; anything unclear is left to execution,
-    which reports it properly.
-    """
-    return operation_of(query, operation_name)[0]
-
-
-@lru_cache(maxsize=1024)  # a repeated query is not parsed again (execution's parse is cached)
-def operation_of(query: str, operation_name: str | None) -> tuple[OperationType | None, str | None]:
-    """``operation_type`` and the operation's name, from the one parse of the document.
-
-    The name is ``operation_name`` when given, else the name in the document
-    (``query Foo { ... }``), so metrics and logs name operations that clients
-    did not repeat in ``operationName``.
-    """
-    try:
-        document = parse(query)
-    except GraphQLSyntaxError:
-        return None, operation_name
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(operations) != 1:
-        return None, operation_name
-    only = operations[0]
-    return OperationType(only.operation.value), only.name.value if only.name else None
-
-
-class SubscriptionEndpoint(GraphQL):
-    """graphql-transport-ws over WebSocket at /graphql, for subscriptions.
-
-    Anything else sent over the socket runs without a writer, so it can read
-    but never write.
-    """
-
-    def __init__(self, schema: strawberry.Schema, graph: ShowGraph, writes: WriteSide) -> None:
-        super().__init__(
-            schema,
-            graphql_ide=None,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            keep_alive=True,
-            keep_alive_interval=15,
-        )
-        self.graph = graph
-        self.writes = writes
-
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        return Context(graph=self.graph, **self.writes.context_fields(writer=None))

@@ -130,7 +130,7 @@ def test_example_traverses_pages_and_prints_the_change_it_made(
             "variables": {"id": event["id"]},
         },
     ).json()
-    assert answer == {"data": {"node": {"title": wrote["title"], "kind": "USER_EDIT"}}}
+    assert answer["data"] == {"node": {"title": wrote["title"], "kind": "USER_EDIT"}}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

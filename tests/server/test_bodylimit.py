@@ -38,14 +38,14 @@ def test_a_50_mb_body_is_refused(client: TestClient) -> None:
         ]
     }
     normal = client.post("/graphql", json={"query": "{ actors { totalCount } }"})
-    assert normal.json() == {"data": {"actors": {"totalCount": 6}}}
+    assert normal.json()["data"] == {"actors": {"totalCount": 6}}
 
 
 def test_a_body_just_under_the_limit_is_read(client: TestClient) -> None:
     padding = " " * (MIB - 100)
     body = f'{{"query": "{{ __typename }}"{padding}}}'
     response = client.post("/graphql", content=body, headers={"content-type": "application/json"})
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 class Reader:
@@ -124,7 +124,7 @@ def test_live_a_declared_50_mb_body_is_refused_before_it_is_sent(live_server: Li
     normal = httpx.post(
         f"{live_server.url}/graphql", json={"query": "{ actors { totalCount } }"}, timeout=5
     )
-    assert normal.json() == {"data": {"actors": {"totalCount": 6}}}
+    assert normal.json()["data"] == {"actors": {"totalCount": 6}}
 
 
 def test_live_a_chunked_body_is_refused_once_past_the_limit(live_server: LiveServer) -> None:
@@ -139,4 +139,4 @@ def test_live_a_chunked_body_is_refused_once_past_the_limit(live_server: LiveSer
     normal = httpx.post(
         f"{live_server.url}/graphql", json={"query": "{ actors { totalCount } }"}, timeout=5
     )
-    assert normal.json() == {"data": {"actors": {"totalCount": 6}}}
+    assert normal.json()["data"] == {"actors": {"totalCount": 6}}

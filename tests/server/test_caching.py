@@ -64,8 +64,12 @@ def test_automatic_persisted_queries_flow() -> None:
         "PersistedQueryNotFound",
         "PERSISTED_QUERY_NOT_FOUND",
     )
-    assert store.resolve(QUERY, apq(sha256(QUERY))) == QUERY  # registers it
-    assert store.resolve(None, apq(sha256(QUERY))) == QUERY
+    # Text with its hash: run it, and learn it under that hash once it validates.
+    assert store.resolve(QUERY, apq(sha256(QUERY))) == (QUERY, sha256(QUERY))
+    with pytest.raises(PersistedQueryError):  # not learnt before it is registered
+        store.resolve(None, apq(sha256(QUERY)))
+    store.register(sha256(QUERY), QUERY)
+    assert store.resolve(None, apq(sha256(QUERY))) == (QUERY, None)
     with pytest.raises(PersistedQueryError, match="does not match") as mismatch:
         store.resolve("{ other }", apq(sha256(QUERY)))
     assert mismatch.value.code == "PERSISTED_QUERY_HASH_MISMATCH"
@@ -73,24 +77,26 @@ def test_automatic_persisted_queries_flow() -> None:
         store.resolve(None, apq("abc"))
     with pytest.raises(PersistedQueryError, match="version"):
         store.resolve(None, {"persistedQuery": {"version": 2, "sha256Hash": sha256(QUERY)}})
-    assert store.resolve(QUERY, None) == QUERY  # plain requests are untouched
+    assert store.resolve(QUERY, None) == (QUERY, None)  # plain requests are untouched
 
 
-def test_the_learnt_documents_are_bounded() -> None:
-    store = PersistedQueries(max_entries=2)
+def test_the_learnt_documents_are_bounded_in_bytes() -> None:
+    store = PersistedQueries(max_bytes=10)  # two documents of 5 characters
     for query in ["{ a }", "{ b }", "{ c }"]:
-        store.resolve(query, apq(sha256(query)))
+        store.register(sha256(query), query)
     with pytest.raises(PersistedQueryError):
-        store.resolve(None, apq(sha256("{ a }")))
-    assert store.resolve(None, apq(sha256("{ c }"))) == "{ c }"
+        store.resolve(None, apq(sha256("{ a }")))  # the oldest went
+    assert store.resolve(None, apq(sha256("{ c }"))) == ("{ c }", None)
+    store.register(sha256("{ " + "x" * 20 + " }"), "{ " + "x" * 20 + " }")  # larger than all
+    assert store.resolve(None, apq(sha256("{ b }"))) == ("{ b }", None)
 
 
 def test_allow_list_mode_runs_only_registered_documents(tmp_path: Path) -> None:
     path = tmp_path / "allowed.json"
     path.write_text(json.dumps([QUERY]), encoding="utf-8")
     store = PersistedQueries(allow_list=load_allow_list(path))
-    assert store.resolve(None, apq(sha256(QUERY))) == QUERY
-    assert store.resolve(QUERY, None) == QUERY
+    assert store.resolve(None, apq(sha256(QUERY))) == (QUERY, None)
+    assert store.resolve(QUERY, None) == (QUERY, None)
     for query, extensions in [
         ("{ shows { totalCount } }", None),
         (None, apq(sha256("{ shows { totalCount } }"))),
@@ -113,22 +119,26 @@ def test_allow_list_files_are_checked(tmp_path: Path) -> None:
         load_allow_list(path)
 
 
+def known_request(key: str | None) -> KnownRequest:
+    return KnownRequest(key, None, "anonymous", "application/json", "{ a }", None, None, 1)
+
+
 def test_known_requests_are_bounded_in_bytes_and_forget_the_oldest() -> None:
     def raw(n: int, version: int = 0) -> RequestBytes:
-        return ("POST", b"q" * 80 + bytes([n]), b"*/*", b"application/json", version)
+        return ("POST", b"q" * 39 + bytes([n]), b"*/*", b"application/json", version)
 
     known = KnownRequests(max_bytes=400)
     for n in range(10):
-        known.put(raw(n), KnownRequest(f"key{n}", None, "anonymous", "application/json"))
+        known.put(raw(n), known_request(f"key{n}"))
     kept = [n for n in range(10) if known.get(raw(n))]
-    assert kept == [6, 7, 8, 9]  # 100 bytes each: four fit in 400
+    assert kept == [6, 7, 8, 9]  # 99 bytes each (the body counted twice, for its text)
     assert known.get(raw(9, version=1)) is None  # another version
     big = ("POST", b"x" * 200, b"", b"", 0)
-    known.put(big, KnownRequest("big", None, "anonymous", "application/json"))  # over a quarter
+    known.put(big, known_request("big"))  # over a quarter
     assert known.get(big) is None
     # Remembering the same bytes again replaces what they ask, and counts them once.
-    known.put(raw(9), KnownRequest("again", None, "anonymous", "application/json"))
-    assert known.get(raw(9)) == KnownRequest("again", None, "anonymous", "application/json")
+    known.put(raw(9), known_request("again"))
+    assert known.get(raw(9)) == known_request("again")
     assert [n for n in range(10) if known.get(raw(n))] == [6, 7, 8, 9]
 
 
@@ -137,6 +147,6 @@ def test_known_requests_are_bounded_in_number() -> None:
     for n in range(5):
         known.put(
             ("GET", b"%d" % n, b"", b"", 0),
-            KnownRequest(None, None, "anonymous", "application/json"),
+            known_request(None),
         )
     assert [n for n in range(5) if known.get(("GET", b"%d" % n, b"", b"", 0))] == [2, 3, 4]

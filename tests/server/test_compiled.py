@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import pytest
 from graphql import (
+    GraphQLError,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -30,12 +31,15 @@ from hypothesis_graphql import queries
 from starlette.testclient import TestClient
 
 from graph_data import ShowGraph
-from graph_data.kinds import NodeKind
 from schema.relay import encode_key
 from server.app import create_app, served_schema
-from server.compiled import CompiledQueries, UnsupportedError, compile_query
+from server.compiled import Plan, UnsupportedError, compile_query
 from server.context import RequestContext
 from server.executor import ExecutionTimeoutError
+from server.pipeline.documents import Documents, parse_document
+from server.pipeline.execution import Executor
+from server.pipeline.operations import select_operation
+from server.pipeline.variables import VariablesError, coerce_variables
 from server.settings import Settings
 from tests.server.test_properties import SCALARS
 
@@ -125,11 +129,22 @@ def context(graph: ShowGraph) -> RequestContext:
     return RequestContext(graph=graph)
 
 
+def plan_of(query: str) -> Plan:
+    """The plan of a document's only operation, as the pipeline compiles it."""
+    document = parse_document(query, 100_000, 10**6)
+    return compile_query(SCHEMA, document.node, select_operation(document, None))
+
+
+def run_plan(plan: Plan, graph: ShowGraph, variables: dict[str, Any] | None) -> Any:
+    coerced = coerce_variables(SCHEMA._schema, plan.operation, variables, hide_suggestions=False)
+    return plan.execute(context(graph), coerced, 10)
+
+
 def both_ways(graph: ShowGraph, query: str, variables: dict[str, Any] | None) -> tuple[Any, Any]:
     """(graphql-core's result, the plan's data or the exception it raised)."""
     result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context(graph))
     try:
-        planned: Any = compile_query(SCHEMA, query, None).execute(context(graph), variables, 10)
+        planned: Any = run_plan(plan_of(query), graph, variables)
     except Exception as error:  # the test looks at which one it was
         planned = error
     return result, planned
@@ -150,9 +165,10 @@ def test_where_graphql_core_reports_an_error_the_plan_steps_aside(graph: ShowGra
     assert result.errors
     assert "not a cursor" in result.errors[0].message
     assert isinstance(planned, Exception)
-    result, planned = both_ways(graph, query, {"after": 12})  # a variable that does not coerce
+    # A variable that does not coerce never reaches a plan: the coerce stage refuses it.
+    result, planned = both_ways(graph, query, {"after": 12})
     assert result.errors
-    assert isinstance(planned, UnsupportedError)
+    assert isinstance(planned, VariablesError)
 
 
 @pytest.mark.parametrize(
@@ -168,29 +184,33 @@ def test_where_graphql_core_reports_an_error_the_plan_steps_aside(graph: ShowGra
     ],
 )
 def test_documents_a_plan_does_not_model_are_not_compiled(query: str) -> None:
-    with pytest.raises(UnsupportedError):
-        compile_query(SCHEMA, query, None)
+    with pytest.raises((UnsupportedError, GraphQLError)):
+        plan_of(query)
 
 
 def test_a_plan_past_its_deadline_stops_with_the_timeout_error(graph: ShowGraph) -> None:
-    plan = compile_query(SCHEMA, CORPUS[0][0], None)
+    plan = plan_of(CORPUS[0][0])
+    variables = coerce_variables(SCHEMA._schema, plan.operation, None, hide_suggestions=False)
     with pytest.raises(ExecutionTimeoutError):
-        plan.execute(context(graph), None, timeout=-1)
+        plan.execute(context(graph), variables, timeout=-1)
 
 
-def test_queries_are_learnt_once_and_the_uncompilable_remembered(graph: ShowGraph) -> None:
-    compiled = CompiledQueries(SCHEMA, UNLIMITED, max_entries=2)
-    compiled.learn("{ graphVersion }", None)
-    compiled.learn("{ __schema { queryType { name } } }", None)
-    assert compiled.plan("{ graphVersion }", None) is not None
-    assert compiled.plan("{ __schema { queryType { name } } }", None) is None
-    compiled.learn("{ actors { totalCount } }", None)  # the oldest is forgotten past 2
-    assert compiled.plan("{ graphVersion }", None) is None
-    plan = compiled.plan("{ actors { totalCount } }", None)
-    assert plan is not None
-    result = compiled.execute(plan, None, context(graph))
-    assert result is not None
-    assert result.data == {"actors": {"totalCount": graph.count(NodeKind.ACTOR)}}
+def test_a_plan_is_compiled_on_the_second_run_and_the_uncompilable_remembered(
+    graph: ShowGraph,
+) -> None:
+    documents = Documents(10**7, 100_000, 10**6)
+    executor = Executor(SCHEMA, graph, documents, type(None), 10, in_background=False)  # type: ignore[arg-type]
+    plain, introspection = (
+        documents.get("{ graphVersion }"),
+        documents.get("{ __schema { queryType { name } } }"),
+    )
+    for document in (plain, introspection):
+        executor._ran(document, None)
+        assert document.plans == {}  # a document seen once pays for no plan
+        executor._ran(document, None)
+    assert isinstance(plain.plans[None], Plan)
+    assert introspection.plans == {None: None}  # introspection is never compiled, and not retried
+    assert documents.size_bytes == plain.size + introspection.size  # re-weighed with its plan
 
 
 # --- through HTTP --------------------------------------------------------------------------
@@ -212,27 +232,36 @@ def test_the_second_run_uses_the_plan_and_charges_the_same(
     limited_client: TestClient,
 ) -> None:
     query = "query ($after: String) { actors(first: 2, after: $after) { nodes { name } } }"
-    compiled = limited_client.app.state.endpoint.compiled  # type: ignore[attr-defined]
+    pipeline = limited_client.app.state.endpoint.pipeline  # type: ignore[attr-defined]
+    pipeline.executor.in_background = False
     first = limited_client.post("/graphql", json={"query": query})
-    assert compiled.plan(query, None) is not None  # learnt from a successful run
-    second = limited_client.post("/graphql", json={"query": query})
-    assert second.content == first.content
+    limited_client.post("/graphql", json={"query": query})
+    assert pipeline.documents.peek(query).plans[None] is not None  # learnt on the second run
+    before = remaining(limited_client.post("/graphql", json={"query": query}))
+    second = limited_client.post("/graphql", json={"query": query})  # from the plan
+    assert second.json()["data"] == first.json()["data"]
+    assert second.json()["extensions"]["cost"]["remaining"] == remaining(second)
     cost = int(first.headers["X-RateLimit-Limit"]) - remaining(first)
     assert cost == 1 + 1 + 2 * 1  # actors, nodes, and a page of 2 with a name each
-    assert remaining(first) - remaining(second) == cost
-    # The plan steps aside for a bad cursor: the error is graphql-core's, charged once.
+    assert before - remaining(second) == cost
+    # The plan steps aside for a bad cursor: the error is graphql-core's, and the answer,
+    # which resolved nothing, costs the one point every request pays (the rest is refunded).
     bad = limited_client.post("/graphql", json={"query": query, "variables": {"after": "x"}})
-    assert remaining(second) - remaining(bad) == cost
+    assert remaining(second) - remaining(bad) == 1
     assert bad.json()["errors"][0]["path"] == ["actors"]
     assert bad.json()["data"] is None
 
 
 def test_an_answer_from_a_plan_is_what_a_fresh_server_answers(graph: ShowGraph) -> None:
     with TestClient(create_app(UNLIMITED, graph=graph)) as warm:
+        pipeline = warm.app.state.endpoint.pipeline  # type: ignore[attr-defined]
+        pipeline.executor.in_background = False
         for query, variables in CORPUS:
             body = {"query": query, "variables": variables}
             headers = {"cache-control": "no-cache"}  # past the response cache, every time
             first = warm.post("/graphql", json=body, headers=headers)
+            warm.post("/graphql", json=body, headers=headers)  # the second run compiles it
+            assert pipeline.documents.peek(query).plans[None] is not None, query
             again = warm.post("/graphql", json=body, headers=headers)
             assert again.content == first.content, query
             assert first.status_code == 200

@@ -1,14 +1,21 @@
-"""The cost estimate: fields counted once per item the lists above them may hold."""
+"""The cost estimate: fields counted once per item the lists above them hold on the graph served."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, parse
+from graphql import GraphQLSchema, execute, parse
 
+from graph_data import ShowGraph, load_graph
+from graph_data.kinds import NodeKind
 from schema import build_schema
-from server.cost import PageRequest, operation_cost
+from schema.relay import encode_key
+from server.context import RequestContext
+from server.cost import actual_cost, operation_cost
+from server.pipeline.documents import parse_document
+from server.pipeline.operations import select_operation
+from server.pipeline.variables import coerce_variables
 
 
 @pytest.fixture(scope="module")
@@ -16,13 +23,93 @@ def graphql_schema() -> GraphQLSchema:
     return build_schema()._schema
 
 
+@pytest.fixture(scope="module")
+def heartstopper() -> ShowGraph:
+    return load_graph()
+
+
 def cost(
     schema: GraphQLSchema,
+    graph: ShowGraph,
     query: str,
     variables: dict[str, Any] | None = None,
     name: str | None = None,
+    max_page_size: int = 100,
 ) -> int:
-    return operation_cost(schema, parse(query), name, variables, 20).cost
+    document = parse_document(query, 10_000, 10**6)
+    operation = select_operation(document, name)
+    coerced = coerce_variables(schema, operation, variables, hide_suggestions=False)
+    return operation_cost(
+        schema,
+        operation,
+        document.fragments,
+        coerced,
+        graph,
+        default_page_size=20,
+        max_page_size=max_page_size,
+    )
+
+
+def resolved(schema: GraphQLSchema, graph: ShowGraph, query: str, **variables: Any) -> int:
+    """What the reference executor actually resolves for the query, counted from its answer."""
+    result = execute(
+        schema, parse(query), context_value=RequestContext(graph=graph), variable_values=variables
+    )
+    assert not result.errors, result.errors
+    return actual_cost(result.data, select_operation(parse_document(query, 10_000, 10**6), None))
+
+
+# The queries a new user writes in GraphiQL (issue 13): each must be allowed, and its
+# estimate must bound what it resolves, within 10 times.
+ORDINARY = [
+    "{ shows { nodes { name seasons { number episodes { title scenes { summary "
+    "characters { name } sources { kind } } } } } } }",
+    "{ shows { nodes { name seasons { number episodes { number title characters { name "
+    "actors { name } } } } } } }",
+    "{ actors { nodes { name portrayals { role character { name } episodes { title scenes { "
+    "summary characters { name } } } } } } }",
+    "{ shows { nodes { seasons { episodes { scenes { characters { name } } } } } } }",
+    "{ shows { nodes { season(number: 2) { episodes { title scenes { summary characters "
+    "{ name } sources { kind title } } } } } } }",
+    "{ shows { nodes { name characters { nodes { name actors { name } episodes { title "
+    "scenes { summary } } } } } } }",
+    "{ actors(first: 100) { nodes { coStars(first: 100) { nodes { coStars(first: 100) { "
+    "nodes { coStars(first: 100) { nodes { name } } } } } } } } }",
+    "{ characters { nodes { name relationships { kind } scenes { summary } portrayals { "
+    "actor { name shows { name } episodes { title } } scenes { summary } } } } }",
+    '{ search(text: "nick") { node { id } } nodes(ids: ["KIT", "SHOW"]) { id } }'.replace(
+        "KIT", encode_key("actor:kit-connor")
+    ).replace("SHOW", encode_key("show:heartstopper")),
+    "{ __schema { types { name fields { name } } } }",
+]
+
+
+@pytest.mark.parametrize("query", ORDINARY)
+def test_the_estimate_bounds_what_runs_and_stays_close(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph, query: str
+) -> None:
+    requested = cost(graphql_schema, heartstopper, query)
+    actual = resolved(graphql_schema, heartstopper, query)
+    assert actual <= requested <= 10 * max(actual, 1), (requested, actual)
+    assert requested <= 50_000  # the default max_cost lets it run
+
+
+def test_deep_co_stars_cost_what_they_would_resolve(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph
+) -> None:
+    six_deep = "{ actors { nodes { " + "coStars { nodes { " * 6 + "name" + " } }" * 6 + " } } }"
+    # 6 actors with 5 co-stars each: about 94,000 names, over the default limit.
+    assert cost(graphql_schema, heartstopper, six_deep) > 6 * 5**6 > 50_000
+
+
+def test_lists_follow_the_graph_as_it_changes(graphql_schema: GraphQLSchema) -> None:
+    graph = load_graph()
+    query = "{ shows { nodes { seasons { number } } } }"
+    before = cost(graphql_schema, graph, query)
+    season = next(iter(graph.nodes_of(NodeKind.SEASON)))
+    show = graph.season_show(season.key)
+    graph.remove_edge(show.key, season.key, "HAS_SEASON")  # type: ignore[arg-type]
+    assert cost(graphql_schema, graph, query) == before - 1  # one season fewer at most
 
 
 @pytest.mark.parametrize(
@@ -30,61 +117,45 @@ def cost(
     [
         # A connection and its count: no page is fetched.
         ("{ actors { totalCount } }", 2),
-        # `first` sizes the page lists of a connection ...
-        ("{ actors(first: 10) { nodes { name } } }", 1 + 1 + 10 * 1),
-        # ... and `first` left out is the default page size, 20.
-        ("{ actors { nodes { name } } }", 1 + 1 + 20 * 1),
-        # Only the page lists: totalCount and pageInfo are there once.
-        (
-            "{ actors(first: 10) { totalCount pageInfo { hasNextPage } edges { node { name } } } }",
-            1 + 1 + 2 + (1 + 10 * 2),
-        ),
-        # A list without `first` counts 10 items.
-        ("{ actors(first: 1) { nodes { portrayals { role } } } }", 1 + (1 + (1 + 10 * 1))),
-        # A list with `first` of its own (search) counts that many.
-        ('{ search(text: "x", first: 2) { score } }', 1 + 2 * 1),
+        # A page is what `first` asks, never more than the nodes there are (6 actors).
+        ("{ actors(first: 3) { nodes { name } } }", 1 + 1 + 3),
+        ("{ actors(first: 50) { nodes { name } } }", 1 + 1 + 6),
+        # A `first` over the page-size limit counts as the limit: the field answers the error.
+        ("{ actors(first: 500) { nodes { name } } }", 1 + 1 + 6),
+        # Leaves, lists of them included, cost 1.
+        ("{ shows { nodes { genres } } }", 1 + 1 + 1),
         # nodes(ids:) counts the ids.
         ('{ nodes(ids: ["a", "b", "c"]) { id } }', 1 + 3 * 1),
-        # A fragment counts each time it is spread; inline fragments add no level.
-        (
-            "{ actors(first: 2) { nodes { ...A ... on Actor { id } } } } "
-            "fragment A on Actor { name }",
-            1 + (1 + 2 * 2),
-        ),
+        # Skipped fields cost nothing; included ones count.
+        ("{ actors @skip(if: true) { totalCount } graphVersion }", 1),
+        ("{ actors @include(if: true) { totalCount } graphVersion }", 3),
+        # A fragment on a type the object can never be costs nothing.
+        ("{ shows { nodes { ... on Node { id } } } }", 1 + 1 + 1),
         # Introspection counts 1 a field: its size is the schema's, not the data's.
         ("{ __schema { types { fields { name } } } }", 4),
         ("{ __typename }", 1),
     ],
 )
-def test_cost_of(graphql_schema: GraphQLSchema, query: str, expected: int) -> None:
-    assert cost(graphql_schema, query) == expected
+def test_cost_of(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph, query: str, expected: int
+) -> None:
+    assert cost(graphql_schema, heartstopper, query) == expected
 
 
-def test_variables_and_their_defaults(graphql_schema: GraphQLSchema) -> None:
-    query = (
-        "query($n: Int = 5, $ids: [ID!]!) "
-        "{ actors(first: $n) { nodes { id } } nodes(ids: $ids) { id } }"
-    )
-    assert cost(graphql_schema, query, {"ids": ["a", "b"]}) == (1 + 1 + 5) + (1 + 2)
-    assert cost(graphql_schema, query, {"n": 50, "ids": []}) == (1 + 1 + 50) + 1
+def test_variables_count_as_they_coerce(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph
+) -> None:
+    query = "query($f: Int) { actors(first: $f) { nodes { name } } }"
+    as_int = cost(graphql_schema, heartstopper, query, {"f": 3})
+    assert cost(graphql_schema, heartstopper, query, {"f": 3.0}) == as_int == 1 + 1 + 3
+    skip = "query($s: Boolean!) { actors @skip(if: $s) { totalCount } }"
+    assert cost(graphql_schema, heartstopper, skip, {"s": True}) == 0
+    assert cost(graphql_schema, heartstopper, skip, {"s": False}) == 2
 
 
-def test_the_operation_that_runs_is_the_one_counted(graphql_schema: GraphQLSchema) -> None:
+def test_the_operation_that_runs_is_the_one_counted(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph
+) -> None:
     query = "query Small { __typename } query Big { actors(first: 100) { nodes { name } } }"
-    assert cost(graphql_schema, query, name="Small") == 1
-    assert cost(graphql_schema, query, name="Big") == 102
-    assert cost(graphql_schema, query, name="Missing") == 0
-
-
-def test_page_requests_are_recorded(graphql_schema: GraphQLSchema) -> None:
-    estimate = operation_cost(
-        graphql_schema,
-        parse(
-            "query($n: Int) { actors(first: 3) { nodes { coStars(first: $n) { totalCount } } } }"
-        ),
-        None,
-        {"n": 500},
-        20,
-    )
-    assert estimate.pages == [PageRequest("actors", 3), PageRequest("coStars", 500)]
-    assert estimate.largest_page() == PageRequest("coStars", 500)
+    assert cost(graphql_schema, heartstopper, query, name="Small") == 1
+    assert cost(graphql_schema, heartstopper, query, name="Big") == 1 + 1 + 6

@@ -63,7 +63,8 @@ def test_faults_outside_execution_are_masked_too(
 
 
 def test_limit_errors_are_shown_as_written(client: TestClient) -> None:
-    response = client.post("/graphql", json={"query": "{ a" + " { a" * 30 + " }" * 31})
+    deep = "{ shows { nodes { " + "seasons { show { " * 15 + "name" + " } }" * 15 + " } } }"
+    response = client.post("/graphql", json={"query": deep})
     (error,) = response.json()["errors"]
     assert error["extensions"]["code"] == "LIMIT_EXCEEDED"
     assert "errorId" not in error["extensions"]

@@ -49,7 +49,9 @@ def test_a_slow_query_is_stopped_at_the_deadline() -> None:
 
         # Execution had begun, so it is a result (200, data null), not a refused request.
         assert response.status_code == 200
-        assert response.json() == {
+        body = response.json()
+        assert body.pop("extensions")["cost"]["actual"] == 0  # nothing was resolved
+        assert body == {
             "data": None,
             "errors": [
                 {
@@ -69,7 +71,7 @@ def test_a_slow_query_is_stopped_at_the_deadline() -> None:
         # And the next query is answered.
         graph.calls.clear()
         normal = client.post("/graphql", json={"query": "{ actors { totalCount } }"})
-        assert normal.json() == {"data": {"actors": {"totalCount": 6}}}
+        assert normal.json()["data"] == {"actors": {"totalCount": 6}}
 
 
 def test_a_mutation_is_never_stopped_halfway() -> None:
@@ -145,7 +147,7 @@ def test_live_a_slow_query_is_stopped_and_the_server_keeps_serving(three_shows: 
             )
             # While it runs, other queries are answered.
             during = httpx.post(url, json={"query": "{ shows { totalCount } }"}, timeout=5)
-            assert during.json() == {"data": {"shows": {"totalCount": 3}}}
+            assert during.json()["data"] == {"shows": {"totalCount": 3}}
             response = slow.result()
         assert response.status_code == 200
         body = response.json()
@@ -154,6 +156,6 @@ def test_live_a_slow_query_is_stopped_and_the_server_keeps_serving(three_shows: 
             "Time limit exceeded: the query ran for more than 0.5 seconds and was stopped"
         )
         after = httpx.post(url, json={"query": "{ shows { totalCount } }"}, timeout=5)
-        assert after.json() == {"data": {"shows": {"totalCount": 3}}}
+        assert after.json()["data"] == {"shows": {"totalCount": 3}}
     finally:
         server.stop()

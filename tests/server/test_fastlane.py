@@ -63,7 +63,7 @@ def test_a_small_streamed_body_is_answered_by_the_whole_stack(client: TestClient
     response = client.post(
         "/graphql", content=chunks(), headers={"content-type": "application/json"}
     )
-    assert response.json() == {"data": {"graphVersion": 0}}
+    assert response.json()["data"] == {"graphVersion": 0}
 
 
 def test_cross_origin_requests_keep_their_cors_headers(graph: ShowGraph) -> None:
@@ -118,12 +118,19 @@ def test_uncached_repeats_run_their_plan_without_the_full_path(
     headers = {"cache-control": "no-cache"}
     with TestClient(create_app(settings, graph=graph)) as client:
         endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+        pipeline = endpoint.pipeline
+        pipeline.executor.in_background = False
         posted = client.post("/graphql", json={"query": QUERY}, headers=headers)
         got = client.get("/graphql", params={"query": QUERY}, headers=headers)
-        assert endpoint.compiled.plan(QUERY, None) is not None
+        assert pipeline.documents.peek(QUERY).plans[None] is not None  # compiled on its 2nd run
         runs = []
-        execute = endpoint.compiled.execute
-        monkeypatch.setattr(endpoint.compiled, "execute", lambda *a: runs.append(1) or execute(*a))
+        execute = pipeline.execute
+
+        async def counted(*args: object) -> object:
+            runs.append(1)
+            return await execute(*args)
+
+        monkeypatch.setattr(pipeline, "execute", counted)
 
         async def full_path(*args: object) -> None:
             raise AssertionError("took the full path")
@@ -139,13 +146,14 @@ def test_uncached_repeats_run_their_plan_without_the_full_path(
         assert len(runs) == 6  # each one ran, none came from the response cache
 
 
-def test_a_plan_that_steps_aside_leaves_the_answer_to_the_full_path(
+def test_bytes_whose_document_was_forgotten_take_the_full_path(
     graph: ShowGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with TestClient(create_app(Settings(cache_bytes=0), graph=graph)) as client:
         endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
         first = client.post("/graphql", json={"query": QUERY})
-        monkeypatch.setattr(endpoint.compiled, "execute", lambda *args: None)
+        # The parsed-document cache let it go (it is bounded): the bytes alone cannot answer.
+        monkeypatch.setattr(endpoint.pipeline.documents, "peek", lambda text: None)
         handled = []
         handle = endpoint.handle
         monkeypatch.setattr(endpoint, "handle", lambda *a: handled.append(1) or handle(*a))

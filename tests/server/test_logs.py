@@ -116,17 +116,17 @@ def test_the_access_line(client: TestClient, logs: Captured) -> None:
 
 def test_masked_errors_are_logged_with_their_request(client: TestClient, logs: Captured) -> None:
     """A fault's log line carries the request id and the stack, for the errorId to find."""
-    endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+    pipeline = client.app.state.endpoint.pipeline  # type: ignore[attr-defined]
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    original = endpoint.persisted.resolve
-    endpoint.persisted.resolve = broken
+    original = pipeline.persisted.resolve
+    pipeline.persisted.resolve = broken
     try:
         response = client.post("/graphql", json={"query": "{ graphVersion }"})
     finally:
-        endpoint.persisted.resolve = original
+        pipeline.persisted.resolve = original
     assert response.status_code == 500
     error_id = response.json()["errors"][0]["extensions"]["errorId"]
     [line] = [line for line in logs.lines() if error_id in line["message"]]

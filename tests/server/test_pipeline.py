@@ -1,0 +1,141 @@
+"""One pipeline: the same request gets the same answer on every path."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Awaitable, Iterator
+from typing import Any
+
+import orjson
+import pytest
+from graphql import execute, parse, specified_rules, validate
+from hypothesis import HealthCheck, given, settings
+from hypothesis_graphql import queries
+from starlette.testclient import TestClient
+
+from graph_data import ShowGraph
+from schema.build import STRAWBERRY_RULES
+from server.app import create_app, served_schema
+from server.context import RequestContext
+from server.errors import format_error
+from server.pipeline import GraphQLRequest, Refused, Transport
+from server.settings import Settings
+from tests.server.test_properties import SCALARS
+
+QUERY = "query A { actors { totalCount } } query B { shows { totalCount } }"
+
+
+def test_get_and_post_agree_on_an_empty_operation_name(client: TestClient) -> None:
+    post = client.post("/graphql", json={"query": QUERY, "operationName": ""})
+    get = client.get("/graphql", params={"query": QUERY, "operationName": ""})
+    assert post.json() == get.json() == {"errors": [{"message": "Unknown operation named ''."}]}
+    named = client.get("/graphql", params={"query": QUERY, "operationName": "B"})
+    assert named.json()["data"] == {"shows": {"totalCount": 1}}
+
+
+def test_a_persisted_query_is_learnt_only_once_it_validates(client: TestClient) -> None:
+    invalid = "{ nonsense }"
+    digest = hashlib.sha256(invalid.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    registering = client.post("/graphql", json={"query": invalid, "extensions": persisted})
+    assert "Cannot query field 'nonsense'" in registering.json()["errors"][0]["message"]
+    by_hash = client.post("/graphql", json={"extensions": persisted})
+    assert by_hash.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_every_stage_refuses_with_its_own_error(client: TestClient) -> None:
+    pipeline = client.app.state.endpoint.pipeline  # type: ignore[attr-defined]
+
+    def refusal(query: str, **variables: object) -> str:
+        request = GraphQLRequest(query, dict(variables), None, None, Transport.POST)
+        try:
+            pipeline.prepare(request)
+        except Refused as refused:
+            return refused.errors[0].message
+        raise AssertionError("prepared")
+
+    assert refusal("{ actors {").startswith("Syntax Error")
+    assert refusal(QUERY).startswith("The document has several operations")
+    assert refusal("{ nonsense }").startswith("Cannot query field")
+    assert "has invalid value" in refusal("query($n: Int!) { actors(first: $n) { totalCount } }")
+    assert refusal("subscription { graphChanged { graphVersion } }").startswith(
+        "subscriptions are not served over HTTP"
+    )
+
+
+def test_a_huge_document_is_refused_while_lexing(client: TestClient) -> None:
+    huge = "{ " + "a " * 70_000 + "}"  # 70,000 tokens, far past the 2,000 allowed
+    response = client.post(
+        "/graphql",
+        content=orjson.dumps({"query": huge}),
+        headers={"content-type": "application/json"},
+    )
+    assert response.json()["errors"][0]["extensions"]["setting"] == "SHOWGRAPH_MAX_TOKENS"
+    pipeline = client.app.state.endpoint.pipeline  # type: ignore[attr-defined]
+    assert pipeline.documents.peek(huge) is None  # nothing of it was kept
+
+
+# --- against the reference ----------------------------------------------------------------
+
+UNLIMITED = Settings(max_cost=10**9, max_depth=1000, max_aliases=10**6, max_tokens=10**6)
+SCHEMA = served_schema(UNLIMITED)._schema
+RULES = (*specified_rules, *STRAWBERRY_RULES)
+REFERENCE = settings(
+    max_examples=150 * (10 if os.environ.get("HYPOTHESIS_EXPLORE") == "1" else 1),
+    derandomize=os.environ.get("HYPOTHESIS_EXPLORE") != "1",
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def reference(graph: ShowGraph, query: str) -> dict[str, Any]:
+    """What graphql-core alone answers: validation errors, or the executed result."""
+    document = parse(query)
+    errors = validate(SCHEMA, document, RULES)
+    if errors:
+        return {"errors": [e.message for e in errors]}
+    result = execute(SCHEMA, document, context_value=RequestContext(graph=graph))
+    assert not isinstance(result, Awaitable)
+    return {
+        "data": result.data,
+        "errors": [format_error(e)["message"] for e in result.errors or ()],
+    }
+
+
+def answered(client: TestClient, query: str) -> dict[str, Any]:
+    body = client.post("/graphql", json={"query": query}).json()
+    found = {"errors": [e["message"] for e in body.get("errors", ())]}
+    if "data" in body:
+        found["data"] = body["data"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def unlimited(graph: ShowGraph) -> Iterator[TestClient]:
+    with TestClient(create_app(UNLIMITED, graph=graph)) as client:
+        client.app.state.endpoint.pipeline.executor.in_background = False  # type: ignore[attr-defined]
+        yield client
+
+
+@pytest.fixture(scope="module")
+def limited(graph: ShowGraph) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), graph=graph)) as client:
+        yield client
+
+
+@REFERENCE
+@given(query=queries(SCHEMA, custom_scalars=SCALARS))
+def test_generated_queries_answer_as_graphql_core_does(
+    graph: ShowGraph, unlimited: TestClient, limited: TestClient, query: str
+) -> None:
+    expected = reference(graph, query)
+    # The first run, the second (which compiles a plan) and the third (from the plan).
+    for _ in range(3):
+        assert answered(unlimited, query) == expected, query
+    # With the default limits: the same answer, or a documented limit's refusal.
+    body = limited.post("/graphql", json={"query": query}).json()
+    codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors", ())}
+    if "LIMIT_EXCEEDED" not in codes:
+        assert answered(limited, query) == expected, query
