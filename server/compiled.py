@@ -70,10 +70,10 @@ from graphql.execution.values import VariableValues
 from graphql.pyutils import Path as ResponsePath
 from graphql.utilities import type_from_ast
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
+from server.arguments import Converter
 from server.executor import ExecutionTimeoutError
 
 MAX_INT = 2**31 - 1
@@ -253,6 +253,7 @@ class FieldResolver:
     """Calls one field's resolver as Strawberry would, minus what is the same every time."""
 
     __slots__ = (
+        "convert",
         "definition",
         "field_nodes",
         "function",
@@ -274,6 +275,7 @@ class FieldResolver:
         graphql_field: GraphQLField,
         definition: StrawberryField,
         static_arguments: dict[str, Any] | None,  # None: they depend on the request's variables
+        convert: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> None:
         resolver = definition.base_resolver
         assert resolver is not None
@@ -284,6 +286,7 @@ class FieldResolver:
         self.graphql_field = graphql_field
         self.definition = definition
         self.static_arguments = static_arguments
+        self.convert = convert
         if not callable(resolver.wrapped_func):
             raise UnsupportedError(f"{parent.name}.{self.name} has an uncallable resolver")
         self.function: Callable[..., Any] = resolver.wrapped_func
@@ -334,7 +337,7 @@ class FieldResolver:
         found = run.arguments.get(self.index)
         if found is None:
             coerced = get_argument_values(self.graphql_field, self.field_nodes[0], run.variables)
-            found = run.arguments[self.index] = run.plan.convert(self.definition, coerced)
+            found = run.arguments[self.index] = self.convert(coerced)
         return found
 
 
@@ -402,6 +405,7 @@ class Plan:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.document = document
+        self.converter = Converter(schema.schema_converter.scalar_registry, schema.config)
         self.has_variables = bool(operation.variable_definitions)
         self.seconds = math.inf  # CPU time the last run took; unknown until one ran
         self._indexes = itertools.count()  # atomic: abstract types compile while running
@@ -450,15 +454,6 @@ class Plan:
             is_awaitable=_never_awaitable,
             abort_signal=None,
             async_helpers=None,  # type: ignore[arg-type]
-        )
-
-    def convert(self, definition: StrawberryField, coerced: dict[str, Any]) -> dict[str, Any]:
-        """GraphQL argument values as the resolver takes them (inputs, enums, python names)."""
-        return convert_arguments(
-            coerced,
-            definition.arguments,
-            scalar_registry=self.schema.schema_converter.scalar_registry,
-            config=self.schema.config,
         )
 
     # --- compiling ---------------------------------------------------------------------
@@ -531,11 +526,12 @@ class Plan:
                 raise UnsupportedError("a custom default resolver")
             getter = attrgetter(definition.python_name)
             return FieldPlan(key, "g{i}(source)", {"g{i}": getter}, complete)
+        convert = self.converter.arguments(definition.arguments)
         static = None
         if not _uses_variables(nodes[0]):
-            static = self.convert(definition, get_argument_values(graphql_field, nodes[0]))
+            static = convert(get_argument_values(graphql_field, nodes[0]))
         resolver = FieldResolver(
-            next(self._indexes), tuple(nodes), parent, graphql_field, definition, static
+            next(self._indexes), tuple(nodes), parent, graphql_field, definition, static, convert
         )
         call, names = resolver.expression()
         return FieldPlan(key, call, names, complete)
