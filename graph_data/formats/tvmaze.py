@@ -10,7 +10,8 @@ like any dataset file:
 - a season per ``season`` number of ``_embedded.episodes``, with the earliest
   ``airdate`` as its premiere date (season 1 falls back on ``premiered``), its
   episode count, and status RELEASED once an episode has aired (ANNOUNCED before);
-- an episode per entry: ``number``, ``name`` as its title (unknown stays null),
+- an episode per entry: ``number``, ``name`` as its title (null, or TVmaze's
+  placeholder "TBA", stays unknown),
   ``airdate`` as its release date; specials without a number are left out,
   since an episode of this graph has a number;
 - a character and an actor per ``_embedded.cast`` entry (``character`` and
@@ -38,6 +39,7 @@ from graph_data.reading import short
 from graph_data.records import FORMAT
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+_PLACEHOLDERS = frozenset({"TBA", "TBD"})  # what TVmaze writes for a title not yet known
 
 
 def looks_like(raw: Any) -> bool:
@@ -72,16 +74,26 @@ def strip_html(text: str) -> str:
 
 
 class _Text(HTMLParser):
+    """Collects the text of an HTML fragment; block tags separate words, scripts are dropped."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0  # inside <script> or <style>
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"p", "br", "li", "div"}:
+        if tag in {"script", "style"}:
+            self.hidden += 1
+        elif tag in {"p", "br", "li", "div"}:
             self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"} and self.hidden:
+            self.hidden -= 1
 
 
 def slug(text: str) -> str:
@@ -197,7 +209,7 @@ def _episodes(
             "sources": cite,
         }
         title = _text(item.get("name"))
-        if title:
+        if title and title.upper() not in _PLACEHOLDERS:
             episode["title"] = title
         aired = _date(item.get("airdate"))
         if aired:
