@@ -169,4 +169,4 @@ def _detect(path: Path) -> tuple[str, Any]:
     )
 
 
-__all__ = ["FORMATS", "IMPORT_FORMATS", "ExchangeError", "export_graph", "read_graph"]
+__all__ = ["FORMATS", "IMPORT_FORMATS", "SUFFIXES", "ExchangeError", "export_graph", "read_graph"]

@@ -60,7 +60,7 @@ class RawEdge:
 
 @dataclass
 class GraphReader:
-    """Collects a file's nodes and edges, then checks and builds them (``build``)."""
+    """Holds the nodes and edges a format's ``collect`` found in a file; ``build`` checks them."""
 
     problems: Problems
     nodes: list[RawNode] = field(default_factory=list)

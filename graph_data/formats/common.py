@@ -31,7 +31,6 @@ NODE_LINK_FORMAT = "showgraph-node-link/1"
 PROGRESS_MIN_ITEMS = 10_000
 """Inputs with more nodes plus edges than this show a progress bar on stderr."""
 
-SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".yaml": "dataset", ".yml": "dataset"}
 KINDS = frozenset(NodeKind)
 RELATIONS = frozenset(Relation)
 ROLES = frozenset(CastRole)

@@ -333,4 +333,5 @@ def test_a_broken_dataset_file_lists_every_problem(tmp_path: Path) -> None:
         read_graph(path)
     messages = [str(p) for p in getattr(caught.value, "problems", [])]
     assert len(messages) == 2, messages
-    assert "unknown show 'heartstoper'" in messages[1]
+    assert "unknown show 'heartstoper'" in messages[0]  # in file order: the season is later
+    assert "(line 76): Input should be greater than or equal to 0 (got -2)" in messages[1]
