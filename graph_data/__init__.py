@@ -1,19 +1,27 @@
 """The knowledge graph: dataset files, their validation, and the typed graph model."""
 
-from pathlib import Path
-
-from graph_data.loader import BUILTIN_DATASET, DatasetError, Problem, check_dataset, load_dataset
+from graph_data.loader import (
+    BUILTIN_DATASET,
+    BUILTIN_DATASETS,
+    DatasetError,
+    DatasetPaths,
+    Problem,
+    check_dataset,
+    load_dataset,
+)
 from graph_data.model import GraphNode, ShowGraph, node_key
 
 
-def load_graph(path: str | Path = BUILTIN_DATASET) -> ShowGraph:
-    """Read, validate and build the graph of a dataset file (the built-in one by default)."""
-    return ShowGraph.from_dataset(load_dataset(path))
+def load_graph(paths: DatasetPaths = BUILTIN_DATASETS) -> ShowGraph:
+    """Read, validate and build the graph of dataset files (the built-in dataset by default)."""
+    return ShowGraph.from_dataset(load_dataset(paths))
 
 
 __all__ = [
     "BUILTIN_DATASET",
+    "BUILTIN_DATASETS",
     "DatasetError",
+    "DatasetPaths",
     "GraphNode",
     "Problem",
     "ShowGraph",

@@ -9,6 +9,10 @@ operations, so a rejected edit changes nothing.
 Every edit names its sources: ids of existing Source nodes, or a new source
 that is recorded as a USER_EDIT of the writer. Facts an update sets cite the
 edit's sources through ``fieldSources``; the rest of the record keeps its own.
+
+The rules an edit must keep (ids, relation ends, one parent, unique numbers,
+a character within its show) and their wording are ``graph_data.integrity``'s,
+shared with the dataset loader and the import.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from graph_data import integrity
 from graph_data.changes import (
     DeleteEdge,
     DeleteNode,
@@ -30,34 +35,16 @@ from graph_data.changes import (
     edge_to_json,
     node_to_json,
 )
+from graph_data.integrity import PARENT_OF as PARENT_OF
+from graph_data.integrity import PARENT_RELATIONS as _PARENT_RELATIONS
+from graph_data.integrity import RELATION_ENDS as RELATION_ENDS
+from graph_data.integrity import a_kind as a_kind
+from graph_data.integrity import kinds_text as _kinds
 from graph_data.kinds import CastRole, NodeKind, Relation, SourceKind
 from graph_data.model import GraphNode, ShowGraph, node_key
 from graph_data.records import FIELDS_OF
 
 K = NodeKind
-# Which kinds each relation joins (from -> to).
-RELATION_ENDS: dict[Relation, tuple[frozenset[NodeKind], frozenset[NodeKind]]] = {
-    Relation.HAS_SEASON: (frozenset({K.SHOW}), frozenset({K.SEASON})),
-    Relation.HAS_EPISODE: (frozenset({K.SEASON}), frozenset({K.EPISODE})),
-    Relation.HAS_SCENE: (frozenset({K.EPISODE, K.SEASON}), frozenset({K.SCENE})),
-    Relation.HAS_CHARACTER: (frozenset({K.SHOW}), frozenset({K.CHARACTER})),
-    Relation.APPEARS_IN: (frozenset({K.CHARACTER}), frozenset({K.SCENE, K.EPISODE})),
-    Relation.PORTRAYS: (frozenset({K.ACTOR}), frozenset({K.CHARACTER})),
-    Relation.BASED_ON: (frozenset({K.SHOW}), frozenset({K.WORK})),
-    Relation.WROTE: (frozenset({K.CREATOR}), frozenset({K.WORK})),
-    Relation.CREATED: (frozenset({K.CREATOR}), frozenset({K.SHOW})),
-    Relation.RELATED_TO: (frozenset({K.CHARACTER}), frozenset({K.CHARACTER})),
-    Relation.REVEALED: (frozenset({K.EVENT}), frozenset({K.SCENE})),
-}
-# A child has exactly one parent, through one of these relations.
-PARENT_OF: dict[NodeKind, tuple[Relation, frozenset[NodeKind]]] = {
-    K.SEASON: (Relation.HAS_SEASON, frozenset({K.SHOW})),
-    K.EPISODE: (Relation.HAS_EPISODE, frozenset({K.SEASON})),
-    K.SCENE: (Relation.HAS_SCENE, frozenset({K.EPISODE, K.SEASON})),
-    K.CHARACTER: (Relation.HAS_CHARACTER, frozenset({K.SHOW})),
-}
-_PARENT_RELATIONS = frozenset(relation for relation, _ in PARENT_OF.values())
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +141,9 @@ def create_node(
     data = _validated(edit, kind, fields, ("fields",))
     local_id = local_id or _slug(edit.model, kind, data)
     key = node_key(kind, local_id)
-    if not _ID.match(local_id):
-        edit.fail(("id",), f"'{local_id}' is not a valid id: use letters, digits, '.', '_', '-'")
+    id_problem = integrity.id_problem(local_id)
+    if id_problem is not None:
+        edit.fail(("id",), id_problem)
     elif edit.model.node(key) is not None:
         edit.fail(("id",), f"{a_kind(kind)} with the id '{local_id}' already exists")
     if kind in PARENT_OF:
@@ -320,19 +308,8 @@ def _ends(
     head = _existing(edit, target, ("to",))
     if tail is None or head is None:
         return None
-    allowed_from, allowed_to = RELATION_ENDS[relation]
-    if tail.kind not in allowed_from:
-        edit.fail(
-            ("from",),
-            f"{relation.value} starts at {_kinds(allowed_from)}, not at {a_kind(tail.kind)}",
-        )
-    if head.kind not in allowed_to:
-        edit.fail(
-            ("to",),
-            f"{relation.value} ends at {_kinds(allowed_to)}, not at {a_kind(head.kind)}",
-        )
-    if source == target:
-        edit.fail(("to",), "a node cannot be linked to itself")
+    for end, message in integrity.end_problems(relation, tail.kind, head.kind, source == target):
+        edit.fail((end,), message)
     return None if edit.errors else (tail, head)
 
 
@@ -368,9 +345,10 @@ def _check_number(
     relation = PARENT_OF[kind][0]
     for sibling in edit.model.out(parent, relation):
         if sibling.key != moving and sibling.data.number == data.get("number"):
+            parent_kind = PARENT_OF[kind][1]
             edit.fail(
                 ("fields", "number"),
-                f"number {data['number']} is already used in {parent} by {sibling.key}",
+                integrity.number_taken(data["number"], min(parent_kind), parent, sibling.key),
             )
 
 
@@ -384,10 +362,13 @@ def _link_props(
     """The properties an edge of this relation keeps, checked."""
     if relation is Relation.RELATED_TO:
         kind = props.get("kind")
-        if not isinstance(kind, str) or not re.match(r"^[A-Z][A-Z0-9_]*$", kind):
-            edit.fail(("kind",), "a RELATED_TO link needs a `kind` in capitals, e.g. DATING")
+        problem = integrity.relation_kind_problem(kind)
+        if problem is not None:
+            edit.fail(("kind",), problem)
             return None
         return {"kind": kind}
+    if relation is Relation.APPEARS_IN:
+        _check_same_show(edit, tail, head)
     if relation is not Relation.PORTRAYS:
         if props:
             edit.fail(("properties",), f"{relation.value} links have no properties")
@@ -399,11 +380,16 @@ def _link_props(
     episodes = props.get("episodes")
     for index, episode in enumerate(episodes or ()):
         node = _existing(edit, episode, ("episodes", str(index)))
-        if node is not None and (
-            node.kind is not K.EPISODE
-            or edit.model.season_show(edit.model.episode_season(episode).key).key != show
-        ):
-            edit.fail(("episodes", str(index)), f"{episode} is not an episode of {show}")
+        if node is None:
+            continue
+        if node.kind is not K.EPISODE:
+            edit.fail(("episodes", str(index)), f"{episode} is {a_kind(node.kind)}, not an episode")
+            continue
+        in_show = edit.model.season_show(edit.model.episode_season(episode).key).key
+        if in_show != show:
+            edit.fail(
+                ("episodes", str(index)), integrity.outside_show(K.EPISODE, episode, in_show, show)
+            )
     return {
         "show": props.get("show"),
         "role": CastRole(props["role"]).value,
@@ -411,6 +397,23 @@ def _link_props(
         "episodes": None if episodes is None else list(episodes),
         "field_sources": {},
     }
+
+
+def _check_same_show(edit: Edit, character: GraphNode[Any], place: GraphNode[Any]) -> None:
+    """A character appears only in episodes and scenes of its own show."""
+    show = edit.model.character_show(character.key).key
+    if place.kind is K.EPISODE:
+        season = edit.model.episode_season(place.key)
+    else:
+        episode = edit.model.scene_episode(place.key)
+        season = (
+            edit.model.episode_season(episode.key)
+            if episode is not None
+            else edit.model.scene_season(place.key)
+        )
+    in_show = edit.model.season_show(season.key).key
+    if in_show != show:
+        edit.fail(("to",), integrity.outside_show(place.kind, place.key, in_show, show))
 
 
 def _links(model: ShowGraph, key: str) -> list[str]:
@@ -457,16 +460,6 @@ def _citing(model: ShowGraph, source: str) -> list[str]:
 
 def _cites(sources: Sequence[str], field_sources: Mapping[str, Sequence[str]], key: str) -> bool:
     return key in sources or any(key in keys for keys in field_sources.values())
-
-
-def a_kind(kind: NodeKind) -> str:
-    """The kind with its article: "a show", "an actor"."""
-    name = kind.value.lower()
-    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
-
-
-def _kinds(kinds: Iterable[NodeKind]) -> str:
-    return " or ".join(a_kind(k) for k in sorted(kinds))
 
 
 def _slug(model: ShowGraph, kind: NodeKind, data: Mapping[str, Any] | None) -> str:

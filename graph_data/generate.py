@@ -24,18 +24,17 @@ no set iteration), so a seed names a dataset. ``shows_for_nodes`` picks the
 number of shows for a target node count; ``count_graph`` predicts the node and
 edge counts of the graph the dataset builds, without building it.
 
+``generate_nodes`` aims at a node count instead: shows until there are
+enough, then the last scenes dropped to land on it.
+
 Command line: ``showgraph generate --nodes N | --shows N [--seed S] --output PATH``
-(``main`` takes that subcommand's arguments).
+(its arguments are parsed in ``server.cli``).
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
-import sys
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,12 +210,27 @@ class _Generator:
     _actors: list[str] = field(default_factory=list)
     _creators: list[str] = field(default_factory=list)
     _works: list[str] = field(default_factory=list)
+    _show_names: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for name in (*NODE_SECTIONS, *LINK_SECTIONS):
             self.sections[name] = []
 
     def run(self, shows: int) -> dict[str, Any]:
+        self.start()
+        for number in range(shows):
+            self._show(number)
+        return self.dataset()
+
+    def dataset(self) -> dict[str, Any]:
+        return {"format": FORMAT, **self.sections}
+
+    def nodes(self) -> int:
+        """Nodes of the graph so far: one per record of a node section."""
+        return sum(len(self.sections[section]) for section in NODE_SECTIONS)
+
+    def start(self) -> None:
+        """The sources every show cites."""
         self.sections["sources"] += [
             {
                 "id": "article",
@@ -232,9 +246,22 @@ class _Generator:
                 "note": "Full names and other facts a generated article does not state.",
             },
         ]
-        for number in range(shows):
-            self._show(number)
-        return {"format": FORMAT, **self.sections}
+
+    def trim_scenes(self, nodes: int) -> None:
+        """Drop the last scenes (never stills, which events reveal) until ``nodes`` remain.
+
+        Scenes are leaves that nothing else needs, and most of a show's nodes,
+        so the count can land on any target above the shows' other nodes.
+        """
+        excess = self.nodes() - nodes
+        scenes = self.sections["scenes"]
+        dropped: set[int] = set()
+        for index in range(len(scenes) - 1, -1, -1):
+            if len(dropped) >= excess:
+                break
+            if scenes[index].get("kind", "SCENE") == "SCENE":
+                dropped.add(index)
+        self.sections["scenes"] = [s for i, s in enumerate(scenes) if i not in dropped]
 
     # --- helpers -----------------------------------------------------------------
 
@@ -258,8 +285,7 @@ class _Generator:
 
     def _show(self, number: int) -> None:
         rng = self.rng
-        pattern = rng.choice(_PATTERNS)
-        name = pattern.format(a=rng.choice(_ADJECTIVES), n=rng.choice(_NOUNS))
+        name = self._show_name()
         show = self._id("shows", _slug(name))
         guide = f"{show}-guide"
         first_year = 1995 + number % 29
@@ -291,6 +317,20 @@ class _Generator:
         stills = self._seasons(show, guide, first_year, cast)
         self._relationships(cast, guide)
         self._event(show, stills)
+
+    def _show_name(self) -> str:
+        """A name no other generated show has: drawn again when taken, then numbered."""
+        rng = self.rng
+        for _ in range(20):
+            name = rng.choice(_PATTERNS).format(a=rng.choice(_ADJECTIVES), n=rng.choice(_NOUNS))
+            if name not in self._show_names:
+                break
+        base, count = name, 1
+        while name in self._show_names:
+            count += 1
+            name = f"{base} {count}"
+        self._show_names.add(name)
+        return name
 
     def _show_creators(self, guide: str) -> list[str]:
         count = self.rng.choice((1, 1, 1, 2, 2, 3))
@@ -662,6 +702,26 @@ def generate(shows: int, seed: int = 0, shape: Shape | None = None) -> dict[str,
     return _Generator(random.Random(seed), shape or Shape()).run(shows)
 
 
+def generate_nodes(nodes: int, seed: int = 0, shape: Shape | None = None) -> dict[str, Any]:
+    """A valid dataset of ``nodes`` graph nodes, or as close as the shows allow.
+
+    Shows are added until there are enough nodes, then the last scenes are
+    dropped to land on ``nodes``; from 200 nodes up the count is within 10%
+    (exactly ``nodes`` unless the shows' other nodes alone are more).
+    Deterministic, like ``generate``.
+    """
+    if nodes < 1:
+        raise ValueError(f"nodes must be at least 1 (got {nodes})")
+    generator = _Generator(random.Random(seed), shape or Shape())
+    generator.start()
+    number = 0
+    while generator.nodes() < nodes:
+        generator._show(number)
+        number += 1
+    generator.trim_scenes(nodes)
+    return generator.dataset()
+
+
 def shows_for_nodes(nodes: int) -> int:
     """How many shows make about ``nodes`` graph nodes with the default shape."""
     return max(1, round((nodes - GLOBAL_SOURCES) / NODES_PER_SHOW))
@@ -702,39 +762,3 @@ def write_dataset(data: dict[str, Any], path: str | Path) -> Path:
     else:
         raise ValueError(f"cannot tell the format of {path}: name it .json, .yaml or .yml")
     return path
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``showgraph generate``: write a synthetic dataset and say how big it is."""
-    parser = argparse.ArgumentParser(
-        prog="showgraph generate",
-        description="Write a synthetic dataset (valid showgraph/1) for load tests and benchmarks.",
-    )
-    size = parser.add_mutually_exclusive_group(required=True)
-    size.add_argument("--nodes", type=int, help="aim for about this many graph nodes")
-    size.add_argument("--shows", type=int, help="generate exactly this many shows")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument(
-        "--output", type=Path, required=True, help="file to write: .json (fast) or .yaml"
-    )
-    args = parser.parse_args(argv)
-    if args.output.suffix not in {".json", ".yaml", ".yml"}:
-        parser.error(f"--output must end in .json, .yaml or .yml (got {args.output.name!r})")
-    if (args.shows if args.shows is not None else args.nodes) < 1:
-        parser.error("--nodes and --shows must be at least 1")
-    shows = args.shows if args.shows is not None else shows_for_nodes(args.nodes)
-    started = time.perf_counter()
-    data = generate(shows, seed=args.seed)
-    write_dataset(data, args.output)
-    nodes, edges = count_graph(data)
-    size_mb = args.output.stat().st_size / 1e6
-    print(
-        f"wrote {args.output}: {shows} shows, {nodes} nodes, {edges} edges "
-        f"({edges / nodes:.2f} edges per node), {size_mb:.1f} MB, seed {args.seed}, "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,23 +1,42 @@
-"""Reading a dataset file and refusing it, with every reason, when it is wrong.
+"""Reading dataset files and refusing them, with every reason, when they are wrong.
 
-``load_dataset`` returns validated records or raises ``DatasetError`` holding
-every problem found (not only the first), each naming the file, the record and
-the field, so a person editing a dataset can fix them all in one pass.
+``load_dataset`` takes one or more paths (files, or directories whose
+``*.yaml``, ``*.yml`` and ``*.json`` files are read in name order) and returns
+the validated records of all of them as ONE dataset, or raises
+``DatasetError`` holding every problem found (not only the first). Files
+combine: ids are shared by all files (a record may refer to a record of
+another file, e.g. an actor who plays in two shows, or a shared source), and
+an id defined in two files is an error naming both. Each problem names the
+file and line of its record (and of its field), the record and the field, so a
+person editing a dataset can fix them all in one pass.
+
+The files are read by ``graph_data.reading`` (no YAML aliases, no repeated
+keys, plain data only); the rules that records must follow together are those
+of ``graph_data.integrity``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import process
 
+from graph_data import integrity
 from graph_data.kinds import NodeKind
+from graph_data.reading import (
+    JsonLines,
+    ReadError,
+    field_line,
+    item_line,
+    line_of,
+    read_data,
+    short,
+)
 from graph_data.records import (
     FORMAT,
     LINK_SECTIONS,
@@ -35,35 +54,46 @@ from graph_data.records import (
     WorkRecord,
 )
 
-BUILTIN_DATASET = Path(__file__).parent / "datasets" / "heartstopper.yaml"
+DATASETS_DIR = Path(__file__).parent / "datasets"
+BUILTIN_DATASET = DATASETS_DIR / "heartstopper.yaml"
+"""The Heartstopper file, one show of the built-in dataset."""
+BUILTIN_DATASETS = DATASETS_DIR
+"""The built-in dataset: every file in ``graph_data/datasets/``, so a show added there loads."""
+DATASET_SUFFIXES = (".yaml", ".yml", ".json")
 
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML's safe loader, minus its date parsing: dates stay text, so a bad one
-    ("2024-13-12") is reported by the record's validation with its record and field."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+DatasetPaths = str | Path | Sequence[str | Path]
+"""One dataset path (a file or a directory), or several that load as one graph."""
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a dataset file, located as precisely as we can."""
+    """One thing wrong with a dataset, located as precisely as we can.
+
+    ``line`` is the line of the record (or of the file's problem), and
+    ``field_line`` the line of the field, when they are known.
+    """
 
     file: str
     record: str
     field: str
     message: str
+    line: int | None = None
+    field_line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.record}: field '{self.field}': {self.message}"
+        text = f"{self.file}:{self.line}" if self.line else self.file
+        if self.record != "(file)":
+            text += f": {self.record}"
+        if self.field not in ("-", ""):
+            at = self.field_line
+            text += f": field '{self.field}'" + (
+                f" (line {at})" if at is not None and at != self.line else ""
+            )
+        return f"{text}: {self.message}"
 
 
 class DatasetError(Exception):
-    """A dataset file that cannot be loaded; ``problems`` lists every reason."""
+    """A dataset that cannot be loaded; ``problems`` lists every reason."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -73,137 +103,237 @@ class DatasetError(Exception):
 
 @dataclass(slots=True)
 class Dataset:
-    """Validated records of one file, ready to become a graph model."""
+    """Validated records of one or more files, ready to become a graph model."""
 
     path: str
     nodes: dict[NodeKind, list[Any]] = field(default_factory=dict)
     links: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def load_dataset(path: str | Path) -> Dataset:
-    """Read and validate a dataset file; raise ``DatasetError`` listing all problems."""
-    dataset, problems = check_dataset(path)
+def as_paths(paths: DatasetPaths) -> list[Path]:
+    """The paths given, as a list (one path or several)."""
+    if isinstance(paths, str | Path):
+        return [Path(paths)]
+    return [Path(path) for path in paths]
+
+
+def describe_paths(paths: DatasetPaths) -> str:
+    """The paths for a message: "a.yaml" or "a.yaml, shows/"."""
+    return ", ".join(str(path) for path in as_paths(paths))
+
+
+def dataset_files(paths: DatasetPaths) -> tuple[list[Path], list[Problem]]:
+    """The files the paths name, directories expanded (in name order), each once."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in as_paths(paths):
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.suffix in DATASET_SUFFIXES and p.is_file()
+            )
+            if not found:
+                problems.append(
+                    Problem(
+                        str(path),
+                        "(file)",
+                        "-",
+                        "a directory without dataset files (*.yaml, *.yml or *.json)",
+                    )
+                )
+            files.extend(found)
+        else:
+            files.append(path)
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values()), problems
+
+
+def load_dataset(paths: DatasetPaths) -> Dataset:
+    """Read and validate dataset files as one; raise ``DatasetError`` listing all problems."""
+    dataset, problems = check_dataset(paths)
     if problems:
         raise DatasetError(problems)
     return dataset
 
 
-def check_dataset(path: str | Path) -> tuple[Dataset, list[Problem]]:
-    """Validate a dataset file, returning the valid records and every problem found."""
-    name = str(path)
-    dataset = Dataset(path=name)
-    try:
-        raw = _read(Path(path))
-    except _ReadError as error:
-        return dataset, [Problem(name, "(file)", "-", str(error))]
-    problems = _check_top_level(name, raw)
-    if problems and not isinstance(raw, dict):
-        return dataset, problems
-    ids_seen: dict[NodeKind, set[str]] = {}
-    for section, (kind, model) in NODE_SECTIONS.items():
-        records, seen = _validate_section(name, section, raw.get(section), model, problems)
-        dataset.nodes[kind] = records
-        ids_seen[kind] = seen
-    for section, link_model in LINK_SECTIONS.items():
-        records, _ = _validate_section(name, section, raw.get(section), link_model, problems)
-        dataset.links[section] = records
-    problems.extend(_Checker(name, dataset, ids_seen).run())
+def check_dataset(paths: DatasetPaths) -> tuple[Dataset, list[Problem]]:
+    """Validate dataset files together, returning the valid records and every problem found."""
+    files, problems = dataset_files(paths)
+    dataset = Dataset(path=describe_paths(paths))
+    checker = _Checker(dataset)
+    for path in files:
+        file = _File(path)
+        problems.extend(file.read())
+        if isinstance(file.raw, dict):
+            checker.add_file(file)
+    problems.extend(checker.problems)
+    problems.extend(checker.run())
+    order = {str(path): index for index, path in enumerate(files)}
+    problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))  # as the files read
     return dataset, problems
 
 
-class _ReadError(Exception):
-    pass
+def load_data(data: Any, name: str) -> Dataset:
+    """Validate a dataset mapping made in memory (by an importer) as if it were file ``name``."""
+    dataset = Dataset(path=name)
+    checker = _Checker(dataset)
+    file = _File(Path(name), data)
+    problems = file._top_level()
+    if isinstance(data, dict):
+        checker.add_file(file)
+    problems += checker.problems + checker.run()
+    if problems:
+        raise DatasetError(problems)
+    return dataset
 
 
-def _read(path: Path) -> Any:
-    """Parse YAML or JSON (JSON is also valid YAML, but its own parser is faster)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _ReadError("file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise _ReadError(f"cannot read file: {error}") from None
-    try:
-        if path.suffix == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_Loader)  # a safe loader (see _Loader)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        raise _ReadError(f"invalid JSON at {where}: {error.msg}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(error, "problem", None) or str(error)
-        raise _ReadError(f"invalid YAML{where}: {reason}") from None
+# --- one file -------------------------------------------------------------------------------
 
 
-def _check_top_level(name: str, raw: Any) -> list[Problem]:
-    if not isinstance(raw, dict):
-        kind = type(raw).__name__ if raw is not None else "an empty file"
-        return [Problem(name, "(file)", "-", f"expected a mapping of sections, got {kind}")]
-    problems = []
-    if raw.get("format") != FORMAT:
-        problems.append(
-            Problem(name, "(file)", "format", f"must be '{FORMAT}' (got {raw.get('format')!r})")
-        )
-    known = {"format", *NODE_SECTIONS, *LINK_SECTIONS}
-    for key in raw:
-        if key not in known:
+class _File:
+    """A dataset file: its data, and the lines of its records and fields when asked."""
+
+    def __init__(self, path: Path, raw: Any = None) -> None:
+        self.path = path
+        self.name = str(path)
+        self.raw = raw
+        self.in_memory = raw is not None
+
+    def read(self) -> list[Problem]:
+        """Read the file; its whole-file problems (unreadable, not a dataset, unknown sections)."""
+        try:
+            self.raw = read_data(self.path)
+        except ReadError as error:
+            return [Problem(self.name, "(file)", "-", str(error), error.line)]
+        return self._top_level()
+
+    @cached_property
+    def located(self) -> Any:
+        """The data with lines: as read for YAML; read again, keeping positions, for JSON."""
+        if self.in_memory or self.path.suffix != ".json":
+            return self.raw
+        return JsonLines(self.path.read_text(encoding="utf-8")).locate()
+
+    def line(self, section: str, index: int | None = None, path: str = "") -> int | None:
+        """The line of a section, of one of its records, or of a field (``a.0.b``) in it."""
+        data = self.located
+        value = data.get(section) if isinstance(data, dict) else None
+        line = getattr(data, "lines", {}).get(section)
+        if index is None:
+            return line
+        line = item_line(value, index)
+        value = value[index] if isinstance(value, list) and index < len(value) else None
+        for part in path.split(".") if path else ():
+            if isinstance(value, dict) and part in value:
+                line, value = field_line(value, part) or line, value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                line, value = item_line(value, int(part)), value[int(part)]
+            else:
+                break
+        return line
+
+    def problem(self, record: str, where: str, message: str, at: int | None = None) -> Problem:
+        """A problem of the file itself (``at`` is its line)."""
+        return Problem(self.name, record, where, message, at)
+
+    def _top_level(self) -> list[Problem]:
+        raw = self.raw
+        if not isinstance(raw, dict):
+            what = "is empty" if raw is None else f"holds {_a_value(raw)}"
+            return [
+                self.problem(
+                    "(file)",
+                    "-",
+                    f"the file {what}, not a dataset: a dataset is a mapping that starts "
+                    f"with 'format: {FORMAT}', then lists of records under section names",
+                    line_of(raw),
+                )
+            ]
+        problems = []
+        if "format" not in raw:
             problems.append(
-                Problem(name, "(file)", str(key), f"unknown section{_suggest(str(key), known)}")
+                self.problem(
+                    "(file)",
+                    "-",
+                    f"the file does not say its format: start it with 'format: {FORMAT}'",
+                    1,
+                )
             )
-    return problems
-
-
-def _validate_section(
-    name: str, section: str, items: Any, model: type[BaseModel], problems: list[Problem]
-) -> tuple[list[Any], set[str]]:
-    """Validate each record on its own, so one bad record does not hide the others.
-
-    Returns the valid records and every id that was written in the section
-    (valid or not), so that a reference to a broken record is not reported a
-    second time as "unknown".
-    """
-    if items is None:
-        return [], set()
-    if not isinstance(items, list):
-        problems.append(Problem(name, section, "-", "a section must be a list of records"))
-        return [], set()
-    records: list[Any] = []
-    first_seen: dict[str, str] = {}
-    for index, item in enumerate(items):
-        label = _label(section, index, item)
-        if not isinstance(item, dict):
-            problems.append(Problem(name, label, "-", "a record must be a mapping of fields"))
-            continue
-        record_id = item.get("id")
-        if isinstance(record_id, str):
-            if record_id in first_seen:
+        elif raw["format"] != FORMAT:
+            problems.append(
+                self.problem(
+                    "(file)",
+                    "format",
+                    f"must be '{FORMAT}' (got {short(raw['format'])})",
+                    self.line("format"),
+                )
+            )
+        known = {"format", *NODE_SECTIONS, *LINK_SECTIONS}
+        for key in raw:
+            if key not in known:
                 problems.append(
-                    Problem(
-                        name,
-                        label,
-                        "id",
-                        f"duplicate id '{record_id}' (first defined at {first_seen[record_id]})",
+                    self.problem(
+                        "(file)",
+                        short(key).strip("'"),
+                        f"unknown section{_suggest(str(key), known)}",
+                        self.line(key),
                     )
                 )
-                continue
-            first_seen[record_id] = f"{section}[{index}]"
-        try:
-            records.append(model.model_validate(item))
-        except ValidationError as error:
-            problems.extend(_from_pydantic(name, label, model, error))
-    return records, set(first_seen)
+            elif key != "format" and raw[key] is not None and not isinstance(raw[key], list):
+                problems.append(
+                    self.problem(
+                        "(file)",
+                        str(key),
+                        f"a section is a list of records, not {_a_value(raw[key])}",
+                        self.line(key),
+                    )
+                )
+        return problems
+
+
+def _a_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"the value {short(value)}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a record was written: its file, section and position."""
+
+    file: _File
+    section: str
+    index: int
+
+    @property
+    def label(self) -> str:
+        """The record as its author would find it (made only for a problem)."""
+        return _label(self.section, self.index, self.file.raw[self.section][self.index])
+
+    def problem(self, where: str, message: str) -> Problem:
+        """A problem of this record, at its line and the line of its field ``where``."""
+        field_path = where if where != "-" else ""
+        return Problem(
+            self.file.name,
+            self.label,
+            where,
+            message,
+            self.file.line(self.section, self.index),
+            self.file.line(self.section, self.index, field_path) if field_path else None,
+        )
 
 
 def _label(section: str, index: int, item: Any) -> str:
-    """Name a record the way its author would find it: position and id."""
+    """Name a record the way its author would find it: position and id (or ends)."""
     if isinstance(item, dict):
         if isinstance(item.get("id"), str):
-            return f"{section}[{index}] (id '{item['id']}')"
+            return f"{section}[{index}] (id {short(item['id'])})"
         ends = [
-            f"{key} '{item[key]}'"
-            for key in ("actor", "character", "from", "to")
+            f"{key} {short(item[key])}"
+            for key in ("actor", "character", "episode", "from", "to")
             if isinstance(item.get(key), str)
         ]
         if ends:
@@ -212,7 +342,7 @@ def _label(section: str, index: int, item: Any) -> str:
 
 
 def _from_pydantic(
-    name: str, label: str, model: type[BaseModel], error: ValidationError
+    origin: _Origin, model: type[BaseModel], error: ValidationError
 ) -> Iterator[Problem]:
     aliases = {info.alias or key for key, info in model.model_fields.items()}
     for detail in error.errors():
@@ -225,154 +355,220 @@ def _from_pydantic(
         else:
             message = detail["msg"].removeprefix("Value error, ")
             if kind != "value_error" and "input" in detail:
-                message += f" (got {detail['input']!r})"
-        yield Problem(name, label, loc, message)
+                message += f" (got {short(detail['input'])})"
+        yield origin.problem(loc, message)
 
 
 def _suggest(value: str, choices: set[str] | list[str]) -> str:
     """A "did you mean" hint from the closest choice, when one is close enough."""
-    best = process.extractOne(value, list(choices), score_cutoff=60)
+    best = process.extractOne(value[:100], list(choices), score_cutoff=60)
     return f"; did you mean '{best[0]}'?" if best else ""
+
+
+# --- all files together -----------------------------------------------------------------------
 
 
 @dataclass
 class _Checker:
-    """Cross-record checks: references resolve, numbers are unique, links fit."""
+    """Validates each record as its file is added, then checks the records together."""
 
-    name: str
     dataset: Dataset
-    ids_seen: dict[NodeKind, set[str]]
     problems: list[Problem] = field(default_factory=list)
+    # Every id written per kind (valid or not), so that a reference to a broken
+    # record is not reported a second time as "unknown"; the first place of each.
+    ids_seen: dict[NodeKind, dict[str, _Origin]] = field(default_factory=dict)
+    origins: dict[int, _Origin] = field(default_factory=dict)  # id(record) -> where it was
+    valid: dict[NodeKind, dict[str, Any]] = field(default_factory=dict)  # by id, once all are in
+
+    def __post_init__(self) -> None:
+        for kind, _ in NODE_SECTIONS.values():
+            self.dataset.nodes[kind] = []
+        for section in LINK_SECTIONS:
+            self.dataset.links[section] = []
+
+    def add_file(self, file: _File) -> None:
+        for section, (kind, model) in NODE_SECTIONS.items():
+            seen = self.ids_seen.setdefault(kind, {})
+            self.dataset.nodes[kind].extend(self._section(file, section, model, seen))
+        for section, link_model in LINK_SECTIONS.items():
+            self.dataset.links[section].extend(self._section(file, section, link_model, None))
+
+    def _section(
+        self,
+        file: _File,
+        section: str,
+        model: type[BaseModel],
+        seen: dict[str, _Origin] | None,
+    ) -> list[Any]:
+        """Validate each record on its own, so one bad record does not hide the others."""
+        items = file.raw.get(section)
+        if not isinstance(items, list):
+            return []  # absent, or reported with the file
+        records: list[Any] = []
+        for index, item in enumerate(items):
+            origin = _Origin(file, section, index)
+            if not isinstance(item, dict):
+                self.problems.append(
+                    origin.problem("-", f"a record is a mapping of fields, not {_a_value(item)}")
+                )
+                continue
+            record_id = item.get("id")
+            if seen is not None and isinstance(record_id, str):
+                first = seen.get(record_id)
+                if first is not None:
+                    self.problems.append(
+                        origin.problem(
+                            "id",
+                            f"duplicate id {short(record_id)} (first defined at "
+                            f"{_place(first, file)})",
+                        )
+                    )
+                    continue
+                seen[record_id] = origin
+            try:
+                record = model.model_validate(item)
+            except ValidationError as error:
+                self.problems.extend(_from_pydantic(origin, model, error))
+                continue
+            self.origins[id(record)] = origin
+            records.append(record)
+        return records
+
+    def origin(self, record: Any) -> _Origin:
+        return self.origins[id(record)]
 
     def run(self) -> list[Problem]:
-        nodes = self.dataset.nodes
-        for section, (kind, _) in NODE_SECTIONS.items():
-            for index, record in enumerate(nodes[kind]):
-                label = f"{section}[{index}] (id '{record.id}')"
-                if isinstance(record, Sourced):
-                    self._check_sources(label, record)
-                for field_name, target, value in _references(record):
-                    self._ref(label, field_name, target, value)
-        for section, records in self.dataset.links.items():
-            for index, record in enumerate(records):
-                label = _label(section, index, _ends(record))
-                self._check_sources(label, record)
-                for field_name, target, value in _references(record):
-                    self._ref(label, field_name, target, value)
-        self._check_numbering()
-        self._check_scenes()
-        self._check_portrayals()
-        self._check_relationships()
-        return self.problems
+        self.valid = {
+            kind: {record.id: record for record in records}
+            for kind, records in self.dataset.nodes.items()
+        }
+        found: list[Problem] = []
+        for records in (*self.dataset.nodes.values(), *self.dataset.links.values()):
+            for record in records:
+                found.extend(self._references(record))
+        found.extend(self._numbering())
+        found.extend(self._scenes())
+        found.extend(self._portrayals())
+        found.extend(self._appearances())
+        found.extend(self._relationships())
+        return found
 
-    def _ref(self, label: str, field_name: str, kind: NodeKind, value: str) -> bool:
-        seen = self.ids_seen[kind]
-        if value in seen:
-            return True
-        noun = kind.value.lower()
-        hint = _suggest(value, seen)
-        self.problems.append(
-            Problem(self.name, label, field_name, f"unknown {noun} '{value}'{hint}")
-        )
-        return False
+    def _references(self, record: Any) -> Iterator[Problem]:
+        origin = self.origin(record)
+        refs = list(_references(record))
+        if isinstance(record, Sourced):
+            refs.extend(_source_references(record))
+        for field_name, kind, value in refs:
+            seen = self.ids_seen.get(kind, {})
+            if value not in seen:
+                noun = kind.value.lower()
+                yield origin.problem(
+                    field_name, f"unknown {noun} {short(value)}{_suggest(value, list(seen))}"
+                )
 
-    def _check_sources(self, label: str, record: Sourced) -> None:
-        for field_name, ids in [
-            ("sources", record.sources),
-            *((f"fieldSources.{key}", value) for key, value in record.field_sources.items()),
-        ]:
-            for source_id in ids:
-                self._ref(label, field_name, NodeKind.SOURCE, source_id)
-        if isinstance(record, SeasonRecord):
-            for index, view in enumerate(record.viewership):
-                for source_id in view.sources:
-                    self._ref(label, f"viewership.{index}.sources", NodeKind.SOURCE, source_id)
-
-    def _valid_ids(self, kind: NodeKind) -> dict[str, Any]:
-        return {record.id: record for record in self.dataset.nodes[kind]}
-
-    def _check_numbering(self) -> None:
+    def _numbering(self) -> Iterator[Problem]:
         """Season numbers are unique in a show, episode numbers in a season."""
-        for kind, parent in ((NodeKind.SEASON, "show"), (NodeKind.EPISODE, "season")):
-            section = "seasons" if kind is NodeKind.SEASON else "episodes"
+        for kind, parent, parent_kind in (
+            (NodeKind.SEASON, "show", NodeKind.SHOW),
+            (NodeKind.EPISODE, "season", NodeKind.SEASON),
+        ):
             taken: dict[tuple[str, int], str] = {}
-            for index, record in enumerate(self.dataset.nodes[kind]):
+            for record in self.dataset.nodes[kind]:
                 slot = (getattr(record, parent), record.number)
                 if slot in taken:
-                    self.problems.append(
-                        Problem(
-                            self.name,
-                            f"{section}[{index}] (id '{record.id}')",
-                            "number",
-                            f"number {record.number} is already used in {parent} "
-                            f"'{slot[0]}' by '{taken[slot]}'",
-                        )
+                    yield self.origin(record).problem(
+                        "number",
+                        integrity.number_taken(record.number, parent_kind, slot[0], taken[slot]),
                     )
                 else:
                     taken[slot] = record.id
 
-    def _check_scenes(self) -> None:
-        episodes = self._valid_ids(NodeKind.EPISODE)
-        for index, scene in enumerate(self.dataset.nodes[NodeKind.SCENE]):
+    def _scenes(self) -> Iterator[Problem]:
+        episodes = self.valid[NodeKind.EPISODE]
+        for scene in self.dataset.nodes[NodeKind.SCENE]:
             episode = episodes.get(scene.episode or "")
             if episode is not None and scene.season is not None and episode.season != scene.season:
-                self.problems.append(
-                    Problem(
-                        self.name,
-                        f"scenes[{index}] (id '{scene.id}')",
-                        "season",
-                        f"episode '{scene.episode}' belongs to season '{episode.season}', "
-                        f"not '{scene.season}'",
-                    )
+                yield self.origin(scene).problem(
+                    "season",
+                    integrity.scene_season_mismatch(scene.episode, episode.season, scene.season),
                 )
+            show = self._show_of_scene(scene)
+            for index, character_id in enumerate(scene.characters):
+                own = self._show_of_character(character_id)
+                if own is not None and show is not None and own != show:
+                    yield self.origin(scene).problem(
+                        f"characters.{index}",
+                        integrity.outside_show(NodeKind.SCENE, scene.id, show, own),
+                    )
 
-    def _check_portrayals(self) -> None:
-        characters = self._valid_ids(NodeKind.CHARACTER)
-        episodes = self._valid_ids(NodeKind.EPISODE)
-        seasons = self._valid_ids(NodeKind.SEASON)
+    def _show_of_character(self, character_id: str) -> str | None:
+        """The character's show, when both are valid records (else reported elsewhere)."""
+        character = self.valid[NodeKind.CHARACTER].get(character_id)
+        show = character.show if character is not None else None
+        return show if show in self.valid[NodeKind.SHOW] else None
+
+    def _show_of_episode(self, episode_id: str) -> str | None:
+        episode = self.valid[NodeKind.EPISODE].get(episode_id)
+        season = self.valid[NodeKind.SEASON].get(episode.season) if episode else None
+        return season.show if season else None
+
+    def _show_of_scene(self, scene: SceneRecord) -> str | None:
+        if scene.episode is not None:
+            return self._show_of_episode(scene.episode)
+        season = self.valid[NodeKind.SEASON].get(scene.season or "")
+        return season.show if season else None
+
+    def _portrayals(self) -> Iterator[Problem]:
         taken: set[tuple[str, str]] = set()
-        for index, link in enumerate(self.dataset.links["portrayals"]):
-            label = _label("portrayals", index, _ends(link))
-            character = characters.get(link.character)
-            show = link.show or (character.show if character else None)
+        for link in self.dataset.links["portrayals"]:
+            origin = self.origin(link)
+            show = link.show or self._show_of_character(link.character)
             if (link.actor, link.character) in taken:
-                self.problems.append(
-                    Problem(
-                        self.name,
-                        label,
-                        "character",
-                        "this actor already has a portrayal of this character",
-                    )
-                )
+                yield origin.problem("character", integrity.duplicate_portrayal())
             taken.add((link.actor, link.character))
             for number, episode_id in enumerate(link.episodes or ()):
-                episode = episodes.get(episode_id)
-                season = seasons.get(episode.season) if episode else None
-                if season is not None and show is not None and season.show != show:
-                    self.problems.append(
-                        Problem(
-                            self.name,
-                            label,
-                            f"episodes.{number}",
-                            f"episode '{episode_id}' is in show '{season.show}', not '{show}'",
-                        )
+                in_show = self._show_of_episode(episode_id)
+                if in_show is not None and show is not None and in_show != show:
+                    yield origin.problem(
+                        f"episodes.{number}",
+                        integrity.outside_show(NodeKind.EPISODE, episode_id, in_show, show),
                     )
 
-    def _check_relationships(self) -> None:
-        for index, link in enumerate(self.dataset.links["relationships"]):
-            if link.from_ == link.to:
-                self.problems.append(
-                    Problem(
-                        self.name,
-                        _label("relationships", index, _ends(link)),
-                        "to",
-                        "a character cannot be related to itself",
-                    )
+    def _appearances(self) -> Iterator[Problem]:
+        for link in self.dataset.links["appearances"]:
+            own = self._show_of_character(link.character)
+            in_show = self._show_of_episode(link.episode)
+            if own is not None and in_show is not None and in_show != own:
+                yield self.origin(link).problem(
+                    "episode", integrity.outside_show(NodeKind.EPISODE, link.episode, in_show, own)
                 )
 
+    def _relationships(self) -> Iterator[Problem]:
+        for link in self.dataset.links["relationships"]:
+            if link.from_ == link.to:
+                yield self.origin(link).problem("to", integrity.self_relationship())
 
-def _ends(record: Any) -> dict[str, Any]:
-    return record.model_dump(by_alias=True) if isinstance(record, BaseModel) else {}
+
+def _place(origin: _Origin, seen_from: _File) -> str:
+    """Where a record is, for a message about another record: its file only if another one."""
+    line = origin.file.line(origin.section, origin.index)
+    record = f"{origin.section}[{origin.index}]"
+    if origin.file is not seen_from:
+        return f"{origin.file.name}:{line}, {record}" if line else f"{origin.file.name}, {record}"
+    return f"{record}, line {line}" if line else record
+
+
+def _source_references(record: Sourced) -> Iterator[tuple[str, NodeKind, str]]:
+    for field_name, ids in [
+        ("sources", record.sources),
+        *((f"fieldSources.{key}", value) for key, value in record.field_sources.items()),
+    ]:
+        for index, source_id in enumerate(ids):
+            yield f"{field_name}.{index}", NodeKind.SOURCE, source_id
+    if isinstance(record, SeasonRecord):
+        for index, view in enumerate(record.viewership):
+            for number, source_id in enumerate(view.sources):
+                yield f"viewership.{index}.sources.{number}", NodeKind.SOURCE, source_id
 
 
 def _references(record: Any) -> Iterator[tuple[str, NodeKind, str]]:

@@ -60,7 +60,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from graph_data.changes import Change, PutEdge, PutNode, apply
-from graph_data.loader import load_dataset
+from graph_data.loader import DatasetPaths, load_dataset
 from graph_data.model import ShowGraph
 from graph_data.store import (
     DEFAULT_SNAPSHOT_EVERY,
@@ -209,7 +209,7 @@ def db_init(dsn: str) -> list[int]:
     return migrate(dsn)
 
 
-def db_snapshot(dsn: str, dataset: Path) -> int:
+def db_snapshot(dsn: str, dataset: DatasetPaths) -> int:
     """``showgraph db snapshot``: store the current graph as a snapshot row; its version.
 
     Start-up then replays only the changes after it. ``dataset`` seeds an
@@ -234,7 +234,7 @@ class PostgresStore:
     def __init__(
         self,
         dsn: str,
-        dataset: Path,
+        dataset: DatasetPaths,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         *,
         timeout: float = DEFAULT_TIMEOUT,

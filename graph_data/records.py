@@ -14,7 +14,6 @@ sources. Links become edges; only facts live on nodes, so there is one truth.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -29,18 +28,16 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from graph_data.dates import PartialDate
+from graph_data.integrity import RELATION_KIND_PATTERN, id_problem
 from graph_data.kinds import CastRole, NodeKind, SceneKind, SeasonStatus, SourceKind
 
 FORMAT = "showgraph/1"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def _check_id(value: str) -> str:
-    if not _ID.match(value):
-        raise ValueError(
-            f"'{value}' is not a valid id: use letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit"
-        )
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -58,6 +55,10 @@ Date = Annotated[
     PlainSerializer(PartialDate.iso, return_type=str),
 ]
 Text = Annotated[str, Field(min_length=1)]
+# Numbers and booleans are taken only as themselves: a quoted '5' is text, not 5,
+# and 'yes' is not true; pydantic would otherwise convert them silently.
+Count = Annotated[int, Field(ge=0, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
 
 
 class _Model(BaseModel):
@@ -121,32 +122,34 @@ class ShowFields(_Model):
 class Viewership(Sourced):
     """Hours viewed over a reporting window; ``label`` keeps the published wording."""
 
-    hours_viewed: Annotated[float, Field(gt=0)]
+    hours_viewed: Annotated[float, Field(gt=0, strict=True)]
     period_start: Date | None = None
     period_end: Date | None = None
     label: str | None = None
 
 
 class SeasonFields(_Model):
-    number: Annotated[int, Field(ge=0)]
+    number: Count
     status: SeasonStatus
     premiere_date: Date | None = None
     filming_started: Date | None = None
     filming_ended: Date | None = None
-    episode_count: Annotated[int, Field(ge=0)] | None = None
-    released_all_at_once: bool | None = None
+    episode_count: Count | None = None
+    released_all_at_once: Flag | None = None
     viewership: tuple[Viewership, ...] = ()
 
 
 class EpisodeFields(_Model):
-    number: Annotated[int, Field(ge=0)]
-    title: Text
+    """``title`` may be unknown (an announced episode, a guide without titles): then None."""
+
+    number: Count
+    title: Text | None = None
     release_date: Date | None = None
 
 
 class SceneFields(_Model):
     kind: SceneKind = SceneKind.SCENE
-    order: Annotated[int, Field(ge=1)] | None = None
+    order: Annotated[int, Field(ge=1, strict=True)] | None = None
     summary: Text
     location: str | None = None
 
@@ -267,7 +270,7 @@ class RelationshipRecord(Sourced):
 
     from_: Id = Field(alias="from")
     to: Id
-    kind: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    kind: Annotated[str, Field(pattern=RELATION_KIND_PATTERN.pattern)]
 
 
 class AppearanceRecord(Sourced):

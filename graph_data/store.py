@@ -51,7 +51,7 @@ from graph_data.changes import (
     node_from_json,
 )
 from graph_data.kinds import NodeKind, Relation
-from graph_data.loader import load_dataset
+from graph_data.loader import DatasetPaths, load_dataset
 from graph_data.model import SharedDict, ShowGraph, lean_facts, make_node
 from graph_data.records import FIELDS_OF
 
@@ -85,7 +85,7 @@ class JournalStore:
     """The embedded store of record: snapshot + journal in ``data_dir``."""
 
     def __init__(
-        self, data_dir: Path, dataset: Path, snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
+        self, data_dir: Path, dataset: DatasetPaths, snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
     ) -> None:
         self.data_dir = data_dir
         self.dataset = dataset

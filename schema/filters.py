@@ -323,7 +323,7 @@ class EpisodeWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.title:
-            checks.append(_field(lambda n: [n.data.title], self.title.matches))
+            checks.append(_field(lambda n: [n.data.title or ""], self.title.matches))
         if self.number:
             checks.append(_field(lambda n: n.data.number, self.number.matches))
         if self.release_date:

@@ -148,9 +148,19 @@ class Episode(NodeSources, Node, Sourced):
     def number(self) -> int:
         return self._data.number
 
-    @strawberry.field(description="Title of the episode.")
+    @strawberry.field(
+        description="Title of the episode. When no source gives one, a label made from its "
+        'number ("Episode 3"), since the public contract makes this field non-null; '
+        "`knownTitle` is null then."
+    )
     def title(self) -> str:
-        return self._data.title
+        title: str | None = self._data.title
+        return title if title is not None else f"Episode {self._data.number}"
+
+    @strawberry.field(description="Title of the episode as its sources give it; null if unknown.")
+    def known_title(self) -> str | None:
+        title: str | None = self._data.title
+        return title
 
     @strawberry.field(description="The season it belongs to.")
     def season(self, info: Info) -> Season:

@@ -1,4 +1,9 @@
-"""The ``showgraph`` command: serve, validate a dataset, export the schema."""
+"""The ``showgraph`` command: every subcommand's arguments, and what each one runs.
+
+serve, validate, export-schema, generate, export, import and db; the work
+itself is done by the modules they call (``graph_data.formats``,
+``graph_data.importing``, ``graph_data.generate``, ``server.app``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from graph_data import DatasetError, Problem, check_dataset
+from graph_data import DatasetError, Problem, ShowGraph, check_dataset
+from graph_data.loader import describe_paths
 from schema import build_schema
 from schema.build import SDL_PATH, export_sdl
 from server.logs import log_config
@@ -26,7 +32,7 @@ def _comma_list(raw: str) -> tuple[str, ...]:
 SERVE_FLAGS: tuple[tuple[str, Any, str], ...] = (
     ("--host", str, "interface to bind"),
     ("--port", int, "port"),
-    ("--dataset", Path, "dataset file"),
+    ("--dataset", Path, "dataset file or directory; repeat it to load several as one graph"),
     ("--workers", int, "worker processes"),
     ("--log-level", str, "log level"),
     ("--introspection", bool, "allow introspection and field suggestions"),
@@ -59,13 +65,16 @@ LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 def _help(flag: str, text: str) -> str:
     """The flag's help with its variable and default(s), taken from the profiles."""
     name = _dest(flag)
+    if name == "dataset":
+        return (
+            f"{text} (env SHOWGRAPH_DATASET, several separated by '{os.pathsep}'; default: the "
+            "built-in dataset, graph_data/datasets/)"
+        )
     local = getattr(PROFILES["local"], name)
     production = getattr(PROFILES["production"], name)
     default = _shown(local) + (
         "" if local == production else f", {_shown(production)} in production"
     )
-    if name == "dataset":
-        return f"{text} (env SHOWGRAPH_DATASET, default: the built-in Heartstopper dataset)"
     return f"{text} (env SHOWGRAPH_{name.upper()}, default {default})"
 
 
@@ -81,13 +90,7 @@ def _shown(value: object) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    parser = _parser()
-    args, rest = parser.parse_known_args(argv)
-    args.rest = rest
-    if rest and not hasattr(args, "run"):
-        parser.parse_args(argv)  # reports the unknown arguments
-    if rest and args.run.__name__ != "run":
-        parser.parse_args(argv)  # only delegated subcommands take arguments of their own
+    args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
     except ValueError as error:  # a bad setting: say which, no traceback
@@ -109,13 +112,20 @@ def _parser() -> argparse.ArgumentParser:
     for flag, kind, text in SERVE_FLAGS:
         if kind is bool:
             serve.add_argument(flag, action=argparse.BooleanOptionalAction, help=_help(flag, text))
+        elif flag == "--dataset":
+            serve.add_argument(flag, type=kind, action="append", help=_help(flag, text))
         elif flag == "--log-level":
             serve.add_argument(flag, choices=LOG_LEVELS, help=_help(flag, text))
         else:
             serve.add_argument(flag, type=kind, help=_help(flag, text))
     serve.set_defaults(run=_serve)
 
-    validate = commands.add_parser("validate", help="check dataset files and list every problem")
+    validate = commands.add_parser(
+        "validate",
+        help="check dataset files together, as one graph, and list every problem",
+        description="Check dataset files (or directories of them) together, as serve would "
+        "load them: references across files resolve. Exits 1 if there is any problem.",
+    )
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     validate.set_defaults(run=_validate)
 
@@ -127,54 +137,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=_export_schema)
 
-    for name, help_text, entry in (
-        ("generate", "write a synthetic dataset of any size", "graph_data.generate:main"),
-        (
-            "export",
-            "export the graph (graphml, gexf, json, dataset)",
-            "graph_data.exchange:export_main",
-        ),
-        (
-            "import",
-            "import a dataset or node-link JSON as one change",
-            "graph_data.exchange:import_main",
-        ),
-    ):
-        sub = commands.add_parser(name, help=help_text, add_help=False)
-        sub.set_defaults(run=_delegate(entry, name))
+    _add_generate(commands)
+    _add_export(commands)
+    _add_import(commands)
 
     db = commands.add_parser("db", help="PostgreSQL store: init (migrations) or snapshot")
     db.add_argument("action", choices=["init", "snapshot"])
     db.add_argument("--store", help="postgresql://... (env SHOWGRAPH_STORE)")
-    db.add_argument("--dataset", type=Path, help="dataset for the first snapshot")
+    db.add_argument(
+        "--dataset", type=Path, action="append", help="dataset for the first snapshot (repeatable)"
+    )
     db.set_defaults(run=_db)
     return parser
-
-
-def _delegate(entry: str, name: str) -> Any:
-    """A subcommand whose arguments another module parses (its --help included)."""
-
-    def run(args: argparse.Namespace) -> int:
-        import importlib
-
-        module, _, function = entry.partition(":")
-        main_function = getattr(importlib.import_module(module), function)
-        rest = list(args.rest)
-        if name in ("export", "import") and not {"-h", "--help"} & set(rest):
-            settings = Settings.from_env()  # the same data as `serve` unless told otherwise
-            if settings.data_dir and "--data-dir" not in rest:
-                rest += ["--data-dir", settings.data_dir]
-            if "--dataset" not in rest:
-                rest += ["--dataset", str(settings.dataset)]
-        return int(main_function(rest))
-
-    return run
 
 
 def _db(args: argparse.Namespace) -> int:
     from graph_data import pgstore
 
-    settings = Settings.from_env().with_overrides(store=args.store, dataset=args.dataset)
+    settings = Settings.from_env().with_overrides(store=args.store, dataset=_paths(args.dataset))
     if not settings.store:
         raise ValueError("db needs --store postgresql://... (or SHOWGRAPH_STORE)")
     if args.action == "init":
@@ -201,7 +181,10 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     overrides = {_dest(flag): getattr(args, _dest(flag)) for flag, _, _ in SERVE_FLAGS}
+    overrides["dataset"] = _paths(args.dataset)
     settings = Settings.from_env(profile=args.profile).with_overrides(**overrides)
+    if args.dataset is not None or "SHOWGRAPH_DATASET" in os.environ:
+        _say_what_is_served(settings)
     app: Any = "server.app:create_app_from_env"
     if settings.workers == 1:
         from server.app import create_app, freeze_heap
@@ -244,9 +227,37 @@ def _starts_from_snapshot(settings: Settings) -> bool:
     )
 
 
-def _refuse(dataset: Path | str, problems: Sequence[Problem]) -> int:
+def _paths(given: list[Path] | None) -> tuple[Path, ...] | None:
+    """Repeated ``--dataset`` flags as the setting's tuple; None when none was given."""
+    return tuple(given) if given else None
+
+
+def _say_what_is_served(settings: Settings) -> None:
+    """A dataset was named but a store of record holds the graph: say which is served, and why."""
+    datasets = describe_paths(settings.dataset)
+    if settings.store:
+        from graph_data.pgstore import describe
+
+        print(
+            f"showgraph: serving the graph stored in PostgreSQL ({describe(settings.store)}); "
+            f"the dataset ({datasets}) is loaded only into an empty database. Use "
+            "`showgraph import` to bring a dataset into it.",
+            file=sys.stderr,
+        )
+    elif _starts_from_snapshot(settings):
+        print(
+            f"showgraph: serving the data directory {settings.data_dir} (its snapshot and "
+            f"journal, with every change made since it was created); the dataset ({datasets}) "
+            "is read only to start a new data directory. Use `showgraph import` to bring a "
+            "dataset into it.",
+            file=sys.stderr,
+        )
+
+
+def _refuse(dataset: Sequence[Path] | Path | str, problems: Sequence[Problem]) -> int:
     """Refuse to start, and say why, without a traceback."""
-    print(f"showgraph: cannot serve {dataset}: {len(problems)} problem(s)", file=sys.stderr)
+    shown = describe_paths(dataset) if not isinstance(dataset, str) else dataset
+    print(f"showgraph: cannot serve {shown}: {len(problems)} problem(s)", file=sys.stderr)
     for problem in problems:
         print(f"  - {problem}", file=sys.stderr)
     return 1
@@ -257,17 +268,16 @@ def _dest(flag: str) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    failed = 0
-    for path in args.paths:
-        _, problems = check_dataset(path)
-        if problems:
-            failed += 1
-            print(f"{path}: {len(problems)} problem(s)")
-            for problem in problems:
-                print(f"  - {problem}")
-        else:
-            print(f"{path}: ok")
-    return 1 if failed else 0
+    """Check the files together, as ``serve`` loads them: one graph, references across files."""
+    shown = describe_paths(args.paths)
+    _, problems = check_dataset(args.paths)
+    if not problems:
+        print(f"{shown}: ok")
+        return 0
+    print(f"{shown}: {len(problems)} problem(s)")
+    for problem in problems:
+        print(f"  - {problem}")
+    return 1
 
 
 def _export_schema(args: argparse.Namespace) -> int:
@@ -277,6 +287,201 @@ def _export_schema(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(sdl)
     return 0
+
+
+# --- generate, export and import ---------------------------------------------------------------
+
+
+def _add_generate(commands: Any) -> None:
+    generate = commands.add_parser(
+        "generate",
+        help="write a synthetic dataset of any size",
+        description="Write a synthetic dataset (valid showgraph/1) for load tests and benchmarks.",
+    )
+    size = generate.add_mutually_exclusive_group(required=True)
+    size.add_argument(
+        "--nodes", type=int, help="this many graph nodes, within 10%% from 200 nodes up"
+    )
+    size.add_argument("--shows", type=int, help="generate exactly this many shows")
+    generate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    generate.add_argument(
+        "--output", type=Path, required=True, help="file to write: .json (fast) or .yaml"
+    )
+    generate.set_defaults(run=_generate)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import time
+
+    from graph_data import generate
+
+    if args.output.suffix not in {".json", ".yaml", ".yml"}:
+        raise ValueError(f"--output must end in .json, .yaml or .yml (got {args.output.name!r})")
+    if (args.shows if args.shows is not None else args.nodes) < 1:
+        raise ValueError("--nodes and --shows must be at least 1")
+    started = time.perf_counter()
+    if args.shows is not None:
+        data = generate.generate(args.shows, seed=args.seed)
+    else:
+        data = generate.generate_nodes(args.nodes, seed=args.seed)
+    generate.write_dataset(data, args.output)
+    nodes, edges = generate.count_graph(data)
+    size_mb = args.output.stat().st_size / 1e6
+    print(
+        f"wrote {args.output}: {len(data['shows'])} shows, {nodes} nodes, {edges} edges "
+        f"({edges / nodes:.2f} edges per node), {size_mb:.1f} MB, seed {args.seed}, "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def _store_flags(parser: argparse.ArgumentParser) -> None:
+    """Where the graph is: the same settings (and variables) as ``serve``."""
+    parser.add_argument("--data-dir", help="a server's data directory (env SHOWGRAPH_DATA_DIR)")
+    parser.add_argument("--store", help="postgresql://... (env SHOWGRAPH_STORE)")
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        action="append",
+        help="dataset file or directory (repeatable; env SHOWGRAPH_DATASET): the graph when "
+        "there is no store, and the start of a new one",
+    )
+
+
+def _add_export(commands: Any) -> None:
+    from graph_data.formats import FORMATS
+
+    export = commands.add_parser(
+        "export",
+        help="export the graph (graphml, gexf, json, dataset)",
+        description="Write the graph as GraphML, GEXF, node-link JSON or a showgraph/1 dataset, "
+        "read from the store the settings name (a PostgreSQL store, a data directory), "
+        "else from the dataset files.",
+    )
+    export.add_argument(
+        "--format", "-f", choices=FORMATS, help="default: from --output's name (.graphml, ...)"
+    )
+    export.add_argument(
+        "--output", "-o", type=Path, help="file to write (default: standard output)"
+    )
+    _store_flags(export)
+    export.set_defaults(run=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from graph_data.formats import SUFFIXES, export_graph
+    from graph_data.store import StoreError
+
+    output: Path | None = None if args.output in (None, Path("-")) else args.output
+    fmt = args.format or (SUFFIXES.get(output.suffix) if output else None)
+    if fmt is None:
+        raise ValueError("export needs --format (graphml, gexf, json or dataset)")
+    try:
+        store, model = _open_store(args)
+        try:
+            export_graph(model, fmt, output if output is not None else sys.stdout.buffer)
+        finally:
+            _release(args, store, model)
+    except (DatasetError, StoreError) as error:
+        print(f"showgraph export: {error}", file=sys.stderr)
+        return 1
+    if output is not None:
+        nodes, edges = model.graph.number_of_nodes(), model.graph.number_of_edges()
+        print(f"wrote {output}: {fmt}, {nodes} nodes, {edges} edges", file=sys.stderr)
+    return 0
+
+
+def _add_import(commands: Any) -> None:
+    from graph_data.formats import IMPORT_FORMATS
+
+    command = commands.add_parser(
+        "import",
+        help="merge a dataset, graph file or TVmaze JSON into the store, as one change",
+        description="Check a file (a showgraph/1 dataset, node-link JSON, GraphML or GEXF from "
+        "`showgraph export`, or TVmaze's show JSON) and merge it into the store the settings "
+        "name (a data directory or PostgreSQL), as one change that running servers pick up: "
+        "what the file holds is added or updated, nothing else is deleted unless --replace "
+        "is given. Nothing changes unless the whole file, and the graph it makes, is valid.",
+    )
+    command.add_argument("file", type=Path, help="the file to import")
+    command.add_argument(
+        "--format", "-f", choices=IMPORT_FORMATS, help="default: from the file's name and content"
+    )
+    command.add_argument(
+        "--replace",
+        action="store_true",
+        help="make the store hold exactly the file's graph, deleting what the file lacks",
+    )
+    _store_flags(command)
+    command.add_argument("--writer", default="showgraph-import", help="who the change says made it")
+    command.set_defaults(run=_import)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from graph_data.formats import read_graph
+    from graph_data.importing import import_into
+    from graph_data.store import StoreError
+
+    settings = _store_settings(args)
+    if not settings.store and not settings.data_dir:
+        raise ValueError(
+            "import needs a store to write to: --data-dir DIR or --store postgresql://... "
+            "(or SHOWGRAPH_DATA_DIR / SHOWGRAPH_STORE)"
+        )
+    where = _where(settings)
+    try:
+        incoming = read_graph(args.file, args.format)
+        store, model = _open_store(args)
+        try:
+            change = import_into(store, model, incoming, args.writer, replace=args.replace)
+        finally:
+            _release(args, store, model)
+    except (DatasetError, StoreError) as error:
+        print(f"showgraph import: {error}", file=sys.stderr)
+        return 1
+    if change is None:
+        print(f"nothing to import: {where} already holds this graph (version {model.version})")
+    else:
+        print(f"imported {args.file} into {where}: version {change.version}, {change.summary}")
+    return 0
+
+
+def _store_settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env().with_overrides(
+        data_dir=args.data_dir, store=args.store, dataset=_paths(args.dataset)
+    )
+
+
+def _where(settings: Settings) -> str:
+    if settings.store:
+        from graph_data.pgstore import describe
+
+        return describe(settings.store)
+    return settings.data_dir or describe_paths(settings.dataset)
+
+
+def _open_store(args: argparse.Namespace) -> tuple[Any, ShowGraph]:
+    """The store the settings name (as ``serve`` opens it) and its graph."""
+    from graph_data.store import StoreError
+    from server.app import open_store
+
+    settings = _store_settings(args)
+    reading = getattr(args, "file", None) is None  # export reads; only import may start one
+    if (
+        reading
+        and settings.data_dir
+        and not settings.store
+        and not Path(settings.data_dir).is_dir()
+    ):
+        raise StoreError(f"{settings.data_dir}: no such data directory")
+    store = open_store(settings)
+    return store, store.open()
+
+
+def _release(args: argparse.Namespace, store: Any, model: ShowGraph) -> None:
+    """Close a PostgreSQL store's connections; a data directory needs nothing."""
+    if _store_settings(args).store:
+        store.close(model)
 
 
 if __name__ == "__main__":

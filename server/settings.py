@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from graph_data import BUILTIN_DATASET
+from graph_data import BUILTIN_DATASETS
 from schema.connections import MAX_PAGE_SIZE
 
 PREFIX = "SHOWGRAPH_"
@@ -38,7 +38,9 @@ class Settings:
     profile: str = "local"
     host: str = "127.0.0.1"
     port: int = 8000
-    dataset: Path = BUILTIN_DATASET
+    # Dataset files or directories, loaded together as one graph; the variable
+    # separates them with os.pathsep (':' on Unix), the flag is repeated.
+    dataset: tuple[Path, ...] = (BUILTIN_DATASETS,)
     workers: int = 1
     log_level: str = "info"
 
@@ -110,6 +112,8 @@ class Settings:
         """These settings, or ValueError naming the first one out of range."""
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535 (got {self.port})")
+        if not self.dataset:
+            raise ValueError("dataset must name at least one file or directory")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1 (got {self.workers})")
         for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_cost"):
@@ -181,6 +185,8 @@ def _convert(name: str, raw: str, kind: Callable[..., Any]) -> Any:
         if lowered in _TRUE | _FALSE:
             return lowered in _TRUE
         raise ValueError(f"{PREFIX}{name.upper()}={raw!r} is not a valid bool (use true or false)")
+    if name == "dataset":
+        return tuple(Path(item) for item in raw.split(os.pathsep) if item.strip())
     if kind is tuple:
         return tuple(item.strip() for item in raw.split(",") if item.strip())
     try:
@@ -191,9 +197,12 @@ def _convert(name: str, raw: str, kind: Callable[..., Any]) -> Any:
 
 
 def _format(value: object) -> str:
-    """The inverse of ``_convert``: lists are comma-separated, booleans true/false."""
+    """The inverse of ``_convert``: lists are comma-separated (paths os.pathsep-), booleans
+    true/false."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple) and value and isinstance(value[0], Path):
+        return os.pathsep.join(str(path) for path in value)
     if isinstance(value, tuple):
         return ",".join(value)
     return str(value)

@@ -133,11 +133,15 @@ def test_create_refusals(model: ShowGraph) -> None:
     ) == [
         (
             "fields.number",
-            "number 1 is already used in season:heartstopper-s1 by episode:heartstopper-s1e1",
+            "number 1 is already used in 'season:heartstopper-s1' by 'episode:heartstopper-s1e1'",
         )
     ]
     assert refused(model, lambda e: create_node(e, NodeKind.ACTOR, {"name": "X"}, "bad id!")) == [
-        ("id", "'bad id!' is not a valid id: use letters, digits, '.', '_', '-'")
+        (
+            "id",
+            "'bad id!' is not a valid id: use letters, digits, '.', '_' and '-', starting with a "
+            "letter or digit",
+        )
     ]
     assert refused(
         model,
@@ -166,7 +170,7 @@ def test_update_refusals(model: ShowGraph) -> None:
     assert refused(model, lambda e: update_node(e, "episode:heartstopper-s1e1", {"number": 2})) == [
         (
             "fields.number",
-            "number 2 is already used in season:heartstopper-s1 by episode:heartstopper-s1e2",
+            "number 2 is already used in 'season:heartstopper-s1' by 'episode:heartstopper-s1e2'",
         )
     ]
     assert refused(
@@ -234,7 +238,7 @@ def test_link_properties(model: ShowGraph) -> None:
         lambda e: link(
             e, "character:tao-xu", Relation.RELATED_TO, "character:elle-argent", {"kind": "dating"}
         ),
-    ) == [("kind", "a RELATED_TO link needs a `kind` in capitals, e.g. DATING")]
+    ) == [("kind", "a relationship needs a kind in capitals, e.g. DATING")]
     assert refused(
         model,
         lambda e: link(
@@ -299,3 +303,44 @@ def test_unlink_refusals(model: ShowGraph) -> None:
             source="actor:kit-connor", target="character:nick-nelson", relation=Relation.PORTRAYS
         )
     ]
+
+
+def test_a_character_cannot_appear_in_another_show(model: ShowGraph) -> None:
+    def other_show(edit: Edit) -> None:
+        create_node(edit, NodeKind.SHOW, {"name": "Other"}, "other")
+
+    commit(model, plan(model, other_show))
+    commit(
+        model,
+        plan(
+            model,
+            lambda e: create_node(
+                e, NodeKind.SEASON, {"number": 1, "status": "RELEASED"}, "other-s1", "show:other"
+            ),
+        ),
+    )
+    commit(
+        model,
+        plan(
+            model,
+            lambda e: create_node(
+                e, NodeKind.EPISODE, {"number": 1}, "other-s1e1", "season:other-s1"
+            ),
+        ),
+    )
+    episode = "episode:other-s1e1"
+    assert refused(
+        model, lambda e: link(e, "character:nick-nelson", Relation.APPEARS_IN, episode)
+    ) == [("to", "'episode:other-s1e1' is in 'show:other', not in 'show:heartstopper'")]
+    assert refused(
+        model,
+        lambda e: link(
+            e,
+            "actor:kit-connor",
+            Relation.PORTRAYS,
+            "character:nick-nelson",
+            {"role": "MAIN", "episodes": [episode]},
+        ),
+    ) == [("episodes.0", "'episode:other-s1e1' is in 'show:other', not in 'show:heartstopper'")]
+    scene = "scene:heartstopper-s2e1-opening"
+    assert plan(model, lambda e: link(e, "character:tara-jones", Relation.APPEARS_IN, scene))

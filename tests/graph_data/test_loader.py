@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from graph_data import BUILTIN_DATASET, DatasetError, Problem, check_dataset, load_dataset
+from graph_data.kinds import NodeKind
+from graph_data.loader import BUILTIN_DATASETS
 
 BASE: dict[str, Any] = {
     "format": "showgraph/1",
@@ -70,7 +72,7 @@ def test_duplicate_id_points_at_the_first_definition(tmp_path: Path) -> None:
     problem = only(problems_for(tmp_path, data))
     assert problem.record == "actors[1] (id 'kit-connor')"
     assert problem.field == "id"
-    assert problem.message == "duplicate id 'kit-connor' (first defined at actors[0])"
+    assert problem.message == "duplicate id 'kit-connor' (first defined at actors[0], line 32)"
 
 
 def test_wrong_type_names_the_field_and_the_value(tmp_path: Path) -> None:
@@ -85,11 +87,11 @@ def test_wrong_type_names_the_field_and_the_value(tmp_path: Path) -> None:
 
 def test_missing_required_field(tmp_path: Path) -> None:
     data = copy.deepcopy(BASE)
-    del data["episodes"][0]["title"]
+    del data["episodes"][0]["number"]
     problem = only(problems_for(tmp_path, data))
     assert (problem.record, problem.field, problem.message) == (
         "episodes[0] (id 'show-s1e1')",
-        "title",
+        "number",
         "missing required field",
     )
 
@@ -116,7 +118,7 @@ def test_unknown_source_is_an_unknown_reference(tmp_path: Path) -> None:
     data["shows"][0]["fieldSources"] = {"name": ["scr"]}
     problem = only(problems_for(tmp_path, data))
     assert (problem.field, problem.message) == (
-        "fieldSources.name",
+        "fieldSources.name.0",
         "unknown source 'scr'; did you mean 'src'?",
     )
 
@@ -151,10 +153,10 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     data["actors"][0]["sources"] = []
     data["portrayals"][0]["role"] = "STAR"
     problems = problems_for(tmp_path, data)
-    assert [(p.record.split(" ")[0], p.field) for p in problems] == [
+    assert [(p.record.split(" ")[0], p.field) for p in problems] == [  # in file order
+        ("episodes[0]", "season"),
         ("actors[0]", "sources"),
         ("portrayals[0]", "role"),
-        ("episodes[0]", "season"),
     ]
 
 
@@ -208,3 +210,183 @@ def test_an_impossible_date_is_a_problem_of_its_record(tmp_path: Path) -> None:
     problem = only(check_dataset(path)[1])
     assert (problem.record, problem.field) == ("seasons[0] (id 'show-s1')", "premiereDate")
     assert problem.message == "'2024-13-12' has month 13; months run from 01 to 12"
+
+
+# --- lines, strict values, whole-file problems ---------------------------------------------
+
+
+def test_a_problem_names_the_line_of_its_record_and_its_field(tmp_path: Path) -> None:
+    path = tmp_path / "show.yaml"
+    text = yaml.safe_dump(BASE, sort_keys=False).replace("role: MAIN", "role: REGULAR")
+    path.write_text(text, encoding="utf-8")
+    problem = only(check_dataset(path)[1])
+    lines = text.splitlines()
+    assert lines[problem.line - 1].startswith("- actor: kit-connor")
+    assert lines[problem.field_line - 1].strip() == "role: REGULAR"
+    assert str(problem).startswith(
+        f"{path}:{problem.line}: portrayals[0] (actor 'kit-connor', character 'nick-nelson'): "
+        f"field 'role' (line {problem.field_line}): Input should be"
+    )
+
+
+def test_json_problems_name_their_lines_too(tmp_path: Path) -> None:
+    import json
+
+    data = copy.deepcopy(BASE)
+    data["seasons"][0]["number"] = -1
+    path = tmp_path / "show.json"
+    text = json.dumps(data, indent=2)
+    path.write_text(text, encoding="utf-8")
+    problem = only(check_dataset(path)[1])
+    assert text.splitlines()[problem.field_line - 1].strip() == '"number": -1,'
+    assert text.splitlines()[problem.line - 1].strip() == "{"
+
+
+def test_a_quoted_number_is_text_not_a_number(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    data["episodes"][0]["number"] = "5"
+    problem = only(problems_for(tmp_path, data))
+    assert (problem.field, problem.message) == (
+        "number",
+        "Input should be a valid integer (got '5')",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("releasedAllAtOnce", "yes"), ("episodeCount", "8"), ("number", 1.5)]
+)
+def test_numbers_and_flags_are_not_converted(tmp_path: Path, field: str, value: Any) -> None:
+    data = copy.deepcopy(BASE)
+    data["seasons"][0][field] = value
+    assert only(problems_for(tmp_path, data)).field == field
+
+
+def test_a_long_value_is_quoted_short(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    data["seasons"][0]["status"] = "X" * 100_000
+    problem = only(problems_for(tmp_path, data))
+    assert len(str(problem)) < 400
+    assert "XXX..." in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "the file is empty, not a dataset"),
+        ("- a\n- b\n", "the file holds a list, not a dataset"),
+        ("shows: []\n", "the file does not say its format: start it with 'format: showgraph/1'"),
+        ("format: showgraph/1\nshows: {id: x}\n", "a section is a list of records, not a mapping"),
+    ],
+)
+def test_a_whole_file_problem_says_what_is_wrong_in_words(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    path = tmp_path / "show.yaml"
+    path.write_text(text, encoding="utf-8")
+    problem = only(check_dataset(path)[1])
+    assert words in problem.message
+    assert "field '-'" not in str(problem)
+    assert "None" not in str(problem)
+
+
+def test_an_unknown_episode_title_stays_unknown(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    del data["episodes"][0]["title"]
+    dataset = load_dataset(write(tmp_path, data))
+    assert dataset.nodes[NodeKind.EPISODE][0].title is None
+
+
+# --- a character stays in its show -------------------------------------------------------------
+
+OTHER_SHOW: dict[str, Any] = {
+    "format": "showgraph/1",
+    "shows": [{"id": "other", "name": "Other", "sources": ["src"]}],
+    "seasons": [
+        {"id": "other-s1", "show": "other", "number": 1, "status": "RELEASED", "sources": ["src"]}
+    ],
+    "episodes": [{"id": "other-s1e1", "season": "other-s1", "number": 1, "sources": ["src"]}],
+}
+
+
+def test_an_appearance_in_another_shows_episode_is_refused(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    for section in ("shows", "seasons", "episodes"):
+        data[section] += OTHER_SHOW[section]
+    data["appearances"] = [
+        {"character": "nick-nelson", "episode": "other-s1e1", "sources": ["src"]}
+    ]
+    problem = only(problems_for(tmp_path, data))
+    assert (problem.field, problem.message) == (
+        "episode",
+        "episode 'other-s1e1' is in show 'other', not in show 'show'",
+    )
+
+
+def test_a_scene_with_a_character_of_another_show_is_refused(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    for section in ("shows", "seasons", "episodes"):
+        data[section] += OTHER_SHOW[section]
+    data["scenes"] = [
+        {
+            "id": "crossover",
+            "episode": "other-s1e1",
+            "summary": "Nick walks into the wrong show.",
+            "characters": ["nick-nelson"],
+            "sources": ["src"],
+        }
+    ]
+    problem = only(problems_for(tmp_path, data))
+    assert (problem.field, problem.message) == (
+        "characters.0",
+        "scene 'crossover' is in show 'other', not in show 'show'",
+    )
+
+
+# --- several files, one graph ------------------------------------------------------------------
+
+
+def test_files_load_as_one_dataset_with_references_across_them(tmp_path: Path) -> None:
+    first = write(tmp_path, BASE, "a.yaml")
+    other = copy.deepcopy(OTHER_SHOW)  # cites 'src', a source of the first file
+    other["portrayals"] = []
+    other["characters"] = [{"id": "tom", "show": "other", "name": "Tom", "sources": ["src"]}]
+    other["portrayals"] = [  # kit-connor is an actor of the first file
+        {"actor": "kit-connor", "character": "tom", "role": "GUEST", "sources": ["src"]}
+    ]
+    second = write(tmp_path, other, "b.yaml")
+    dataset = load_dataset([first, second])
+    assert [show.id for show in dataset.nodes[NodeKind.SHOW]] == ["show", "other"]
+    assert len(dataset.links["portrayals"]) == 2
+    _, alone = check_dataset(second)
+    assert {p.message for p in alone} >= {"unknown source 'src'", "unknown actor 'kit-connor'"}
+
+
+def test_an_id_defined_in_two_files_names_both(tmp_path: Path) -> None:
+    first = write(tmp_path, BASE, "a.yaml")
+    again = {
+        "format": "showgraph/1",
+        "actors": [{"id": "kit-connor", "name": "K", "sources": ["src"]}],
+    }
+    second = write(tmp_path, again, "b.yaml")
+    problem = only(check_dataset([first, second])[1])
+    assert problem.file == str(second)
+    assert problem.message.startswith(f"duplicate id 'kit-connor' (first defined at {first}:")
+
+
+def test_a_directory_loads_its_dataset_files_in_name_order(tmp_path: Path) -> None:
+    write(tmp_path, OTHER_SHOW, "2-other.yml")
+    write(tmp_path, BASE, "1-base.yaml")
+    (tmp_path / "notes.txt").write_text("not a dataset", encoding="utf-8")
+    dataset = load_dataset(tmp_path)
+    assert [show.id for show in dataset.nodes[NodeKind.SHOW]] == ["show", "other"]
+
+
+def test_a_directory_without_dataset_files_is_a_problem(tmp_path: Path) -> None:
+    problem = only(check_dataset(tmp_path)[1])
+    assert problem.message == "a directory without dataset files (*.yaml, *.yml or *.json)"
+
+
+def test_the_builtin_dataset_is_a_directory_a_second_show_can_join() -> None:
+    assert BUILTIN_DATASETS.is_dir()
+    assert BUILTIN_DATASET.parent == BUILTIN_DATASETS
+    assert load_dataset(BUILTIN_DATASETS).nodes == load_dataset(BUILTIN_DATASET).nodes

@@ -153,8 +153,8 @@ def test_refused_writes_change_nothing_and_say_where(writer: Writer) -> None:
         {"field": ["input", "sources", "0"], "message": "no source has the id of 'source:nope'"},
         {
             "field": ["input", "fields", "number"],
-            "message": "number 1 is already used in season:heartstopper-s1 by "
-            "episode:heartstopper-s1e1",
+            "message": "number 1 is already used in 'season:heartstopper-s1' by "
+            "'episode:heartstopper-s1e1'",
         },
     ]
     assert writer.state() == before

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 from tests.conftest import GraphQL
+
+TVMAZE_FILE = Path(__file__).parents[1] / "graph_data/formats/data/tvmaze-harbour-lights.json"
 
 
 def test_season_counts_and_characters(gql: GraphQL) -> None:
@@ -43,4 +48,32 @@ def test_scene_knows_its_episode_and_season(gql: GraphQL) -> None:
         episode { title } season { number } order } } } }""")
     assert data["episodes"]["nodes"][0]["scenes"] == [
         {"episode": {"title": "Out"}, "season": {"number": 2}, "order": 1}
+    ]
+
+
+def test_an_episode_without_a_known_title() -> None:
+    from starlette.testclient import TestClient
+
+    from graph_data.formats import tvmaze
+    from server.app import create_app
+
+    graph = tvmaze.read(TVMAZE_FILE, today=date(2024, 6, 1))
+    with TestClient(create_app(graph=graph)) as client:
+        data = GraphQL(client)("""{ shows { nodes { season(number: 1) { episodes {
+            number title knownTitle sourcesOf(field: "title") { kind } } } } } }""")
+    episodes = data["shows"]["nodes"][0]["season"]["episodes"]
+    assert episodes == [
+        {
+            "number": 1,
+            "title": "First Light",
+            "knownTitle": "First Light",
+            "sourcesOf": [{"kind": "REFERENCE"}],
+        },
+        # The contract keeps `title` non-null: a label; `knownTitle` says it is unknown.
+        {
+            "number": 2,
+            "title": "Episode 2",
+            "knownTitle": None,
+            "sourcesOf": [{"kind": "REFERENCE"}],
+        },
     ]

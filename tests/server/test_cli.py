@@ -8,9 +8,12 @@ from dataclasses import fields
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
-from graph_data import BUILTIN_DATASET
+from graph_data import BUILTIN_DATASET, check_dataset
+from graph_data.generate import count_graph
+from graph_data.kinds import NodeKind
 from schema.build import SDL_PATH
 from server.cli import SERVE_FLAGS, main
 from server.settings import Settings
@@ -48,13 +51,63 @@ def test_validate_prints_every_problem_and_fails(
     out = capsys.readouterr().out.splitlines()
     assert out == [
         f"{broken}: 3 problem(s)",
-        f"  - {broken}: actors[0] (id 'kit-connor'): field 'sources': needs at least one "
+        f"  - {broken}:4: actors[0] (id 'kit-connor'): field 'sources': needs at least one "
         "source id: every fact names where it comes from",
-        f"  - {broken}: actors[1] (id 'kit-connor'): field 'id': duplicate id 'kit-connor' "
-        "(first defined at actors[0])",
-        f"  - {broken}: characters[0] (id 'nick'): field 'show': unknown show 'heartstoper'; "
+        f"  - {broken}:5: actors[1] (id 'kit-connor'): field 'id': duplicate id 'kit-connor' "
+        "(first defined at actors[0], line 4)",
+        f"  - {broken}:7: characters[0] (id 'nick'): field 'show': unknown show 'heartstoper'; "
         "did you mean 'heartstopper'?",
     ]
+
+
+def test_validate_checks_the_files_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path / "shared.yaml"
+    shared.write_text(
+        "format: showgraph/1\nsources: [{id: src, kind: ARTICLE, title: An article}]\n",
+        encoding="utf-8",
+    )
+    show = tmp_path / "show.yaml"
+    show.write_text(
+        "format: showgraph/1\nshows: [{id: s, name: S, sources: [src]}]\n", encoding="utf-8"
+    )
+    assert main(["validate", str(shared), str(show)]) == 0
+    assert capsys.readouterr().out == f"{shared}, {show}: ok\n"
+    assert main(["validate", str(show)]) == 1
+    assert "unknown source 'src'" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path)]) == 0
+
+
+def test_serve_loads_every_dataset_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    spy = ServeSpy(monkeypatch)
+    second = tmp_path / "second.yaml"
+    second.write_text(
+        "format: showgraph/1\nshows: [{id: other, name: Other, sources: [article]}]\n",
+        encoding="utf-8",
+    )
+    flags = ["serve", "--dataset", str(BUILTIN_DATASET), "--dataset", str(second), "--port", "0"]
+    assert main(flags) == 0
+    assert spy.reads == [BUILTIN_DATASET, second]
+    [(app, _)] = spy.runs
+    shows = app.state.graph.nodes_of(NodeKind.SHOW)
+    assert {show.key for show in shows} == {"show:heartstopper", "show:other"}
+
+
+def test_serve_says_it_serves_an_existing_data_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graph_data import load_graph
+    from graph_data.store import write_snapshot
+
+    write_snapshot(load_graph(), tmp_path / "snapshot.json")
+    spy = ServeSpy(monkeypatch)
+    flags = ["serve", "--dataset", str(BUILTIN_DATASET), "--port", "0"]
+    assert main([*flags, "--data-dir", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert f"serving the data directory {tmp_path}" in err
+    assert f"the dataset ({BUILTIN_DATASET}) is read only to start a new data directory" in err
+    assert spy.reads == []
 
 
 def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
@@ -170,13 +223,13 @@ class ServeSpy:
         monkeypatch.setattr(logging.config, "dictConfig", self.log_configs.append)
         self.freezes = 0
         monkeypatch.setattr(gc, "freeze", self._freeze)
-        read = loader._read
+        read = loader.read_data
 
         def counting_read(path: Path) -> object:
             self.reads.append(path)
             return read(path)
 
-        monkeypatch.setattr(loader, "_read", counting_read)
+        monkeypatch.setattr(loader, "read_data", counting_read)
         monkeypatch.setattr(uvicorn, "run", lambda app, **kw: self.runs.append((app, kw)))
         # serve exports its settings to the environment for its workers: keep them in here
         monkeypatch.setattr(os, "environ", dict(os.environ))
@@ -228,3 +281,156 @@ def test_serve_with_workers_checks_the_dataset_unless_they_start_from_a_snapshot
     spy.reads.clear()
     assert main([*flags, "--data-dir", str(tmp_path)]) == 0
     assert spy.reads == []  # the workers load the snapshot; the dataset is not read
+
+
+def test_generate_writes_the_file_and_reports_its_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "small.json"
+    assert main(["generate", "--nodes", "3000", "--seed", "4", "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    nodes, edges = count_graph(orjson.loads(out.read_bytes()))
+    assert f"{nodes} nodes, {edges} edges" in printed
+    assert check_dataset(out)[1] == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--output", "x.json"],
+        ["--nodes", "10", "--shows", "1", "--output", "x.json"],
+        ["--shows", "1", "--output", "x.txt"],
+        ["--shows", "0", "--output", "x.json"],
+    ],
+)
+def test_generate_refuses_bad_arguments(argv: list[str]) -> None:
+    try:
+        code = main(["generate", *argv])
+    except SystemExit as exit_info:
+        code = int(exit_info.code or 0)
+    assert code == 2
+
+
+# --- export and import ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SHOWGRAPH_DATASET", "SHOWGRAPH_DATA_DIR", "SHOWGRAPH_STORE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def other_show(tmp_path: Path) -> Path:
+    """A second show in a file of its own, citing nothing of the first."""
+    path = tmp_path / "other.yaml"
+    path.write_text(
+        "format: showgraph/1\n"
+        "sources: [{id: other-guide, kind: REFERENCE, title: A guide}]\n"
+        "shows: [{id: other, name: Other, sources: [other-guide]}]\n"
+        "seasons: [{id: other-s1, show: other, number: 1, status: RELEASED, "
+        "sources: [other-guide]}]\n"
+        "episodes: [{id: other-s1e1, season: other-s1, number: 1, sources: [other-guide]}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_export_writes_stdout_or_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from graph_data import load_graph
+    from graph_data.formats import read_graph
+    from tests.graph_data.graphs import state
+
+    assert main(["export", "--format", "dataset"]) == 0
+    assert "format: showgraph/1" in capsys.readouterr().out
+    path = tmp_path / "graph.gexf"
+    assert main(["export", "-o", str(path)]) == 0  # the format from the name
+    assert "wrote" in capsys.readouterr().err
+    assert state(read_graph(path)) == state(load_graph())
+    assert main(["export", "-o", str(tmp_path / "graph.json")]) == 2  # .json: which one?
+    assert "export needs --format" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_import_merges_into_a_data_directory_and_export_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graph_data.changes import Change
+    from graph_data.formats import read_graph
+
+    data_dir = tmp_path / "data"
+    flags = ["--data-dir", str(data_dir)]
+    assert main(["import", str(other_show(tmp_path)), *flags, "--writer", "bob"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"imported {tmp_path / 'other.yaml'} into {data_dir}: version 1")
+    assert "4 node(s) put, 0 deleted; 2 edge(s) put, 0 deleted" in out
+    line = (data_dir / "journal.jsonl").read_bytes()
+    assert Change.from_json(line.strip()).writer == "bob"
+    assert main(["import", str(other_show(tmp_path)), *flags]) == 0
+    assert "nothing to import" in capsys.readouterr().out
+
+    exported = tmp_path / "out.json"
+    assert main(["export", "--format", "json", "-o", str(exported), *flags]) == 0
+    shows = {node.key for node in read_graph(exported).nodes_of(NodeKind.SHOW)}
+    assert shows == {"show:heartstopper", "show:other"}  # merged: nothing deleted
+
+    assert main(["import", str(other_show(tmp_path)), *flags, "--replace"]) == 0
+    out = capsys.readouterr().out
+    assert "0 node(s) put" in out
+    assert " 0 deleted" not in out.split(";")[0]  # the built-in nodes went
+
+    assert main(["import", str(tmp_path / "missing.json"), *flags]) == 1
+    assert "file not found" in capsys.readouterr().err
+    assert main(["export", "--format", "json", "--data-dir", str(tmp_path / "nowhere")]) == 1
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_import_needs_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", str(other_show(tmp_path))]) == 2
+    assert "import needs a store to write to" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_import_and_export_work_against_postgresql(
+    pg_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from urllib.parse import urlencode
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from graph_data.formats import read_graph
+    from graph_data.pgstore import PostgresStore
+
+    parts = conninfo_to_dict(pg_dsn)
+    database = parts.pop("dbname")
+    flags = ["--store", f"postgresql:///{database}?{urlencode(parts)}"]
+    assert main(["import", str(other_show(tmp_path)), *flags]) == 0
+    assert "version 1" in capsys.readouterr().out
+    store = PostgresStore(pg_dsn, BUILTIN_DATASET)
+    model = store.open()
+    try:
+        assert model.version == 1
+        assert model.node("show:other") is not None
+        assert model.node("show:heartstopper") is not None
+    finally:
+        store.close(model)
+    exported = tmp_path / "out.graphml"
+    assert main(["export", "-o", str(exported), *flags]) == 0
+    assert read_graph(exported).node("show:other") is not None  # from the store, not the dataset
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_import_reads_tvmaze_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from graph_data.store import JournalStore
+
+    tvmaze_file = Path(__file__).parents[1] / "graph_data/formats/data/tvmaze-harbour-lights.json"
+    data_dir = tmp_path / "data"
+    assert (
+        main(["import", "--format", "tvmaze", str(tvmaze_file), "--data-dir", str(data_dir)]) == 0
+    )
+    assert "0 deleted" in capsys.readouterr().out
+    model = JournalStore(data_dir, BUILTIN_DATASET).open()
+    assert {s.key for s in model.nodes_of(NodeKind.SHOW)} == {
+        "show:heartstopper",
+        "show:harbour-lights",
+    }

@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from graph_data import BUILTIN_DATASET
+from graph_data import BUILTIN_DATASETS
 from server.settings import Settings
 
 
 def test_defaults() -> None:
     settings = Settings.from_env({})
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
-    assert settings.dataset == BUILTIN_DATASET
+    assert settings.dataset == (BUILTIN_DATASETS,)
 
 
 def test_environment_then_flags() -> None:
     settings = Settings.from_env({"SHOWGRAPH_PORT": "9000", "SHOWGRAPH_DATASET": "/tmp/x.yaml"})
-    assert (settings.port, settings.dataset) == (9000, Path("/tmp/x.yaml"))
+    assert (settings.port, settings.dataset) == (9000, (Path("/tmp/x.yaml"),))
     settings = settings.with_overrides(port=9100, host=None)
     assert (settings.port, settings.host) == (9100, "127.0.0.1")
 
 
 def test_round_trip_through_the_environment() -> None:
-    settings = Settings(port=1234, workers=2, dataset=Path("/data/show.yaml"))
+    settings = Settings(port=1234, workers=2, dataset=(Path("/data/show.yaml"), Path("/more")))
     assert Settings.from_env(settings.to_env()) == settings
+
+
+def test_several_datasets_are_separated_by_the_path_separator() -> None:
+    paths = os.pathsep.join(["/data/a.yaml", "/data/shows", ""])
+    settings = Settings.from_env({"SHOWGRAPH_DATASET": paths})
+    assert settings.dataset == (Path("/data/a.yaml"), Path("/data/shows"))
+    with pytest.raises(ValueError, match="dataset must name at least one"):
+        Settings.from_env({"SHOWGRAPH_DATASET": os.pathsep})
 
 
 @pytest.mark.parametrize(
