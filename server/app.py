@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
         buckets=buckets,
         client_key=keys,
         observer=observe,
+        cors=bool(settings.cors_origins),
     )
 
     async def healthz(request: Request) -> Response:

@@ -28,11 +28,11 @@ from server.caching import (
     KnownRequest,
     KnownRequests,
     ResponseCache,
-    etag,
     response_key,
 )
 from server.errors import format_error, masked_entry
 from server.graphiql import graphiql_html
+from server.http_caching import cache_control, none_match, strong_etag, vary
 from server.logs import operation_var
 from server.metrics import operation_label
 from server.pipeline import (
@@ -124,10 +124,11 @@ class GraphQLEndpoint:
 
     With ``buckets``, every request is charged to its client (``client_key``)
     and every response carries the client's rate-limit headers. ``cache``
-    answers repeated queries without running them (GET answers carry an ETag
-    and ``cache_control``). ``observer`` is told about every answer
-    (operation, status, time, error codes), so metrics and access logs need
-    not parse requests or responses again.
+    answers repeated queries without running them. GET (and HEAD) answers to
+    queries carry an ETag and ``cache_control``, every answer a ``Vary``
+    (``server.http_caching``; ``cors`` says whether CORS is on). ``observer``
+    is told about every answer (operation, status, time, error codes), so
+    metrics and access logs need not parse requests or responses again.
     """
 
     def __init__(
@@ -138,6 +139,7 @@ class GraphQLEndpoint:
         cache: ResponseCache | None = None,
         cache_control: str = "no-cache",
         observer: Callable[[Observation], None] | None = None,
+        cors: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.graph: ShowGraph = pipeline.graph
@@ -147,6 +149,7 @@ class GraphQLEndpoint:
         self.cache = cache
         self.cache_control = cache_control
         self.observer = observer
+        self.cors = cors
         self.known = KnownRequests(KNOWN_REQUEST_BYTES)
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
@@ -168,6 +171,9 @@ class GraphQLEndpoint:
             response = _json({"errors": [entry]}, 500, JSON)
         if budget is not None:
             response.headers.update(budget.decision.headers())
+        response.headers["Vary"] = vary(self.cors, "origin" in request.headers)
+        if request.method == "HEAD":
+            response.body = b""  # what GET would answer, headers (Content-Length too) only
         self._observe(request, response.status_code, started)
         return response
 
@@ -209,17 +215,18 @@ class GraphQLEndpoint:
                     429, budget.refusal.message, extensions=budget.refusal.extensions
                 )
             media_type = _response_media_type(request)
-            if request.method == "GET" and _wants_graphiql(request):
+            reading = request.method in ("GET", "HEAD")  # HEAD is GET without the body
+            if reading and _wants_graphiql(request):
                 return HTMLResponse(self.graphiql_page)
-            if request.method == "GET":
+            if reading:
                 params = _params_from_query_string(request)
             elif request.method == "POST":
                 params = await _params_from_body(request, body)
             else:
                 raise RequestError(
                     405,
-                    f"{request.method} is not supported; use GET or POST",
-                    {"Allow": "GET, POST"},
+                    f"{request.method} is not supported; use GET, HEAD or POST",
+                    {"Allow": "GET, HEAD, POST"},
                 )
         except RequestError as error:
             return self._refused(request, error.status, [_request_error(error)], error.headers)
@@ -228,7 +235,7 @@ class GraphQLEndpoint:
             params.variables,
             params.operation_name,
             params.extensions,
-            Transport.GET if request.method == "GET" else Transport.POST,
+            Transport.GET if reading else Transport.POST,
             request.state.token_name,
             budget,
         )
@@ -255,14 +262,14 @@ class GraphQLEndpoint:
             cached = None if _fresh_wanted(request) else self.cache.get(key)
             if cached is not None:
                 await self._remember(request, version, prepared, key, media_type)
-                return self._cached_answer(request, key, cached)
+                return self._validated(request, cached)
         result = await self.pipeline.execute(prepared)
         status = _status(result, media_type)
         answer, request.state.graphql_error_codes = self._completed(result, status, media_type, key)
         if prepared.kind is OperationType.QUERY and not result.errors:
             await self._remember(request, version, prepared, key, media_type)
-        if key is not None and request.method == "GET":
-            return self._cached_answer(request, key, answer)
+        if reading:
+            return self._validated(request, answer)
         return Response(answer.body, status_code=answer.status, media_type=media_type)
 
     def _operation_named(self, params: GraphQLParams) -> str | None:
@@ -292,7 +299,9 @@ class GraphQLEndpoint:
         """The serialized answer and its error codes; cached when it has no errors."""
         body = _result_body(result)
         codes = tuple((item.get("extensions") or {}).get("code") for item in body.get("errors", ()))
-        answer = CachedResponse(orjson.dumps(body), status, media_type)
+        data = orjson.dumps(body)
+        tag = strong_etag(data, media_type) if key is not None else None  # kept with the entry
+        answer = CachedResponse(data, status, media_type, etag=tag)
         if key is not None and self.cache is not None and not result.errors:
             self.cache.put(key, answer)
         return answer, codes
@@ -307,6 +316,8 @@ class GraphQLEndpoint:
     ) -> None:
         """Remember what an anonymous query's bytes ask, for ``known_answer``."""
         if request.state.token_name is not None or self.buckets is not None:
+            return
+        if request.method == "HEAD":  # never asked again by the fast lane (GET and POST only)
             return
         if prepared.request.extensions is not None:  # a persisted-query hash may stand for it
             return
@@ -372,11 +383,12 @@ class GraphQLEndpoint:
             (b"content-length", str(len(answer.body)).encode()),
             (b"content-type", answer.media_type.encode()),
         ]
-        if scope["method"] == "GET" and known.key is not None:
+        if scope["method"] == "GET":  # anonymous: Authorization sends it the full path
             headers += [
-                (b"etag", etag(known.key).encode()),
+                (b"etag", _etag_of(answer).encode()),
                 (b"cache-control", self.cache_control.encode()),
             ]
+        headers.append((b"vary", vary(self.cors, has_origin=False).encode()))
         duration = time.perf_counter() - started
         self._tell(
             Observation(
@@ -386,16 +398,26 @@ class GraphQLEndpoint:
         start = {"type": "http.response.start", "status": answer.status, "headers": headers}
         return start, {"type": "http.response.body", "body": answer.body}
 
-    def _cached_answer(self, request: Request, key: str, answer: CachedResponse) -> Response:
-        """An answer with its validators; 304 when a GET client already holds it."""
-        if request.method != "GET":
+    def _validated(self, request: Request, answer: CachedResponse) -> Response:
+        """A GET answer with its validators; 304 when the client already holds it."""
+        if request.method not in ("GET", "HEAD"):
             return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
-        headers = {"ETag": etag(key), "Cache-Control": self.cache_control}
-        if request.headers.get("if-none-match") == headers["ETag"]:
+        credentials = "authorization" in request.headers
+        headers = {
+            "ETag": _etag_of(answer),
+            "Cache-Control": cache_control(self.cache_control, credentials),
+        }
+        held = request.headers.get("if-none-match")
+        if answer.status == 200 and none_match(held, headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return Response(
             answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
         )
+
+
+def _etag_of(answer: CachedResponse) -> str:
+    """The answer's ETag: kept with a cacheable answer, computed for the others."""
+    return answer.etag or strong_etag(answer.body, answer.media_type)
 
 
 # Request headers that make an answer depend on more than the request's bytes.

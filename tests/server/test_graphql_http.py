@@ -133,7 +133,7 @@ def test_subscriptions_are_not_served_over_http(client: TestClient, method: str)
 
 def test_other_methods_are_405(client: TestClient) -> None:
     response = client.delete("/graphql")
-    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD, POST")
 
 
 def test_unacceptable_accept_is_406(client: TestClient) -> None:
