@@ -30,7 +30,7 @@ from server.caching import (
     ResponseCache,
     response_key,
 )
-from server.errors import format_error, masked_entry
+from server.errors import format_error, masked_entry, result_body
 from server.graphiql import graphiql_html
 from server.http_caching import cache_control, none_match, strong_etag, vary
 from server.logs import operation_var
@@ -44,6 +44,7 @@ from server.pipeline import (
     operation_name_of,
 )
 from server.ratelimit import RequestBudget, TokenBuckets
+from server.sse import prepared_stream, refused_stream, wants_events
 from server.writes import WriteSide
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -214,9 +215,11 @@ class GraphQLEndpoint:
                 raise RequestError(
                     429, budget.refusal.message, extensions=budget.refusal.extensions
                 )
-            media_type = _response_media_type(request)
+            # GraphQL over Server-Sent Events (server.sse): not for HEAD, which has no body.
+            events = request.method != "HEAD" and wants_events(request.headers.get("accept", ""))
+            media_type = JSON if events else _response_media_type(request)
             reading = request.method in ("GET", "HEAD")  # HEAD is GET without the body
-            if reading and _wants_graphiql(request):
+            if reading and not events and _wants_graphiql(request):
                 return HTMLResponse(self.graphiql_page)
             if reading:
                 params = _params_from_query_string(request)
@@ -235,7 +238,7 @@ class GraphQLEndpoint:
             params.variables,
             params.operation_name,
             params.extensions,
-            Transport.GET if reading else Transport.POST,
+            _transport(reading, events),
             request.state.token_name,
             budget,
         )
@@ -244,6 +247,10 @@ class GraphQLEndpoint:
             prepared = self.pipeline.prepare(graphql_request)
         except Refused as refused:
             request.state.graphql_operation = self._operation_named(params)
+            if events and refused.status != 429:  # the protocol: errors in the stream
+                entries = [format_error(error) for error in refused.errors]
+                request.state.graphql_error_codes = _codes(entries)
+                return refused_stream(entries)
             status = refused.status
             if status is None:
                 status = 400 if media_type == GRAPHQL_RESPONSE else 200
@@ -253,6 +260,8 @@ class GraphQLEndpoint:
         name = prepared.name
         request.state.graphql_operation = name
         operation_var.set(operation_label(name))  # for every log record from here on
+        if events:
+            return await prepared_stream(self.pipeline, prepared)
         key = None
         if self.cache is not None and prepared.kind is OperationType.QUERY and budget is None:
             scope = f"{graphql_request.writer or 'public'}|{media_type}"
@@ -287,9 +296,7 @@ class GraphQLEndpoint:
         headers: dict[str, str] | None = None,
     ) -> Response:
         """The answer to a request that did not run: its errors, no data."""
-        request.state.graphql_error_codes = tuple(
-            (entry.get("extensions") or {}).get("code") for entry in errors
-        )
+        request.state.graphql_error_codes = _codes(errors)
         media = JSON if status in (406, 429) else _response_media_type_or_json(request)
         return _json({"errors": errors}, status, media, headers)
 
@@ -297,7 +304,7 @@ class GraphQLEndpoint:
         self, result: ExecutionResult, status: int, media_type: str, key: str | None
     ) -> tuple[CachedResponse, tuple[object, ...]]:
         """The serialized answer and its error codes; cached when it has no errors."""
-        body = _result_body(result)
+        body = result_body(result)
         codes = tuple((item.get("extensions") or {}).get("code") for item in body.get("errors", ()))
         data = orjson.dumps(body)
         tag = strong_etag(data, media_type) if key is not None else None  # kept with the entry
@@ -413,6 +420,18 @@ class GraphQLEndpoint:
         return Response(
             answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
         )
+
+
+def _transport(reading: bool, events: bool) -> Transport:
+    """The transport of an HTTP request: by its method, and whether it wants events."""
+    if events:
+        return Transport.SSE_GET if reading else Transport.SSE
+    return Transport.GET if reading else Transport.POST
+
+
+def _codes(errors: list[dict[str, Any]]) -> tuple[object, ...]:
+    """The ``extensions.code`` of each error entry (None: no code), for metrics."""
+    return tuple((entry.get("extensions") or {}).get("code") for entry in errors)
 
 
 def _etag_of(answer: CachedResponse) -> str:
@@ -544,16 +563,6 @@ def _status(result: ExecutionResult, media_type: str) -> int:
     if any((e.extensions or {}).get("code") == "STORE_UNAVAILABLE" for e in result.errors or ()):
         return 503  # a write could not be made durable; reads were never affected
     return 200
-
-
-def _result_body(result: ExecutionResult) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if result.errors:
-        body["errors"] = [format_error(error) for error in result.errors]
-    body["data"] = result.data
-    if result.extensions:
-        body["extensions"] = result.extensions
-    return body
 
 
 def _json(

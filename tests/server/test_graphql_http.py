@@ -126,7 +126,10 @@ def test_subscriptions_are_not_served_over_http(client: TestClient, method: str)
     assert response.status_code == 400
     assert response.json() == {
         "errors": [
-            {"message": "subscriptions are not served over HTTP; subscribe over a WebSocket"}
+            {
+                "message": "subscriptions need a stream: send `Accept: text/event-stream` "
+                "(Server-Sent Events) or subscribe over a WebSocket"
+            }
         ]
     }
 
