@@ -308,7 +308,7 @@ html, body, #graphiql { height: 100%; margin: 0; }
   }
 
   // Subscriptions go over graphql-transport-ws to this same host: ws:// for a
-  // page served over http://, wss:// over https:// (behind a TLS proxy too).
+  // page served over plain HTTP, wss:// over TLS (behind a TLS proxy too).
   var socketUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") +
     window.location.host + config.endpoint;
   var props = {
