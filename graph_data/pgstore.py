@@ -13,9 +13,10 @@ replicas against one database. Tables (``graph_data/migrations/``)::
 our graph's version (they come back as ``others``), ask ``make_change`` for
 head + 1 against that newest graph, insert the row, move the head,
 ``NOTIFY showgraph_changes, '<version>'`` and commit; only then is the change
-applied in memory. The version comes from the database, so two replicas never
-hand out the same one, a rejected or failed write leaves no gap, and nobody
-sees half a change.
+applied in memory. Readers go on during all the round trips: the writer holds
+only the writers' turn, and stops readers just while it applies the change.
+The version comes from the database, so two replicas never hand out the same
+one, a rejected or failed write leaves no gap, and nobody sees half a change.
 
 **Following.** A background thread holds a dedicated connection that LISTENs;
 a notification records the highest version announced, which makes
@@ -35,8 +36,8 @@ repeatable-read transaction.
 **When PostgreSQL goes away.** Reads never touch the database, so they go on
 from memory. A write fails with ``StoreUnavailableError`` and writes nothing;
 while the listener knows the database is unreachable it gives up within a
-quarter of a second instead of the full timeout, so a caller holding the
-graph's write lock does not keep readers waiting. The pool and the listener
+quarter of a second instead of the full timeout, so writers are answered at
+once (readers never waited for them). The pool and the listener
 reconnect by themselves, and the listener's reconnect makes the store catch up.
 """
 
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -65,6 +67,7 @@ from graph_data.model import ShowGraph
 from graph_data.store import (
     DEFAULT_SNAPSHOT_EVERY,
     SNAPSHOT_FORMAT,
+    BackgroundSnapshot,
     StoreError,
     StoreUnavailableError,
     model_from_snapshot_body,
@@ -249,6 +252,8 @@ class PostgresStore:
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._listener: _Listener | None = None
         self._seen = 0  # the version of the graph this store keeps up to date
+        self._since_snapshot = 0  # changes this replica wrote since it last stored a snapshot
+        self._background = BackgroundSnapshot(Path(tempfile.gettempdir()) / "showgraph-snapshot")
 
     # --- start-up -------------------------------------------------------------------------
 
@@ -309,7 +314,7 @@ class PostgresStore:
                     self.dataset,
                 )
                 return model
-            _insert_snapshot(conn, model)
+            _insert_snapshot(conn, model.version, orjson.dumps(snapshot_body(model)))
             logger.info("%s: seeded with %s as snapshot 0", self.where, self.dataset)
             return model
 
@@ -357,7 +362,7 @@ class PostgresStore:
         listener = self._require_open()
         listener.resync = False  # before reading: a reconnect during the query asks again
         try:
-            with self._connection() as conn, conn.transaction():
+            with model.lock.turn(), self._connection() as conn, conn.transaction():
                 return self._replay(conn, model)
         except BaseException:
             listener.resync = True
@@ -388,7 +393,8 @@ class PostgresStore:
                 change = Change.from_json(text)
             except ValueError as error:
                 raise StoreError(f"{self.where}: change {version}: {error}") from None
-            apply(model, change)
+            with model.lock.writing():
+                apply(model, change)
             applied.append(change)
         self._seen = model.version
         return applied
@@ -402,18 +408,37 @@ class PostgresStore:
 
         ``make_change`` runs inside the transaction, after the changes of
         others are applied, against the newest graph; it returns None to write
-        nothing. The caller holds the graph's write lock. Raises
-        ``StoreUnavailableError`` when the database cannot be reached; then
-        nothing was written.
+        nothing. Runs in the writers' turn (re-entered if the caller holds it),
+        so readers go on during the round trips and the commit; only applying
+        the committed change stops them. Raises ``StoreUnavailableError`` when
+        the database cannot be reached.
         """
+        with model.lock.turn():
+            change, others = self._commit(model, make_change)
+            if change is None:
+                return None, others
+            with model.lock.writing():
+                apply(model, change)
+            self._seen = change.version
+            self._since_snapshot += 1
+            if self._since_snapshot >= self.snapshot_every and self._background.start(
+                model, self._store_snapshot
+            ):
+                self._since_snapshot = 0
+            return change, others
+
+    def _commit(
+        self, model: ShowGraph, make_change: Callable[[int], Change | None]
+    ) -> tuple[Change | None, list[Change]]:
+        """The transaction of ``write``: lock the head, catch up, insert the change, commit."""
         listener = self._require_open()
         pool = self._pool
         assert pool is not None
         others: list[Change] = []
         change: Change | None = None
         committing = False
-        # While the listener cannot reach the database, do not keep readers
-        # (who wait on the caller's write lock) waiting for the pool's timeout.
+        # While the listener cannot reach the database, answer "unavailable" at
+        # once rather than after the pool's timeout.
         timeout = self.timeout if listener.connected else min(self.timeout, DOWN_TIMEOUT)
         try:
             # Pipelined: the lock and the read of what others committed meanwhile
@@ -454,11 +479,6 @@ class PostgresStore:
             raise StoreUnavailableError(message, applied=others) from None
         except psycopg.Error as error:
             raise StoreError(f"{self.where}: {_first_line(error)}") from None
-        assert change is not None
-        apply(model, change)
-        self._seen = change.version
-        if change.version % self.snapshot_every == 0:
-            self._snapshot_quietly(model)
         return change, others
 
     # --- snapshots -----------------------------------------------------------------------------
@@ -467,14 +487,25 @@ class PostgresStore:
         """Store the graph as a snapshot row (the caller holds at least its read lock)."""
         self._require_open()
         with self._connection() as conn, conn.transaction():
-            _insert_snapshot(conn, model)
+            _insert_snapshot(conn, model.version, orjson.dumps(snapshot_body(model)))
 
-    def _snapshot_quietly(self, model: ShowGraph) -> None:
-        """A periodic snapshot; the change is committed already, so a failure only warns."""
+    def settle(self) -> None:
+        """Until the snapshot being written in the background (if any) is stored."""
+        self._background.wait()
+
+    def _store_snapshot(self, version: int, written: Path) -> None:
+        """A periodic snapshot a child process wrote to ``written``, stored as a row.
+
+        The change is committed already, so a failure only warns.
+        """
         try:
-            self.snapshot(model)
+            body = written.read_bytes()
+            with self._connection() as conn, conn.transaction():
+                _insert_snapshot(conn, version, body)
         except StoreError as error:
-            logger.warning("snapshot at version %d not stored: %s", model.version, error)
+            logger.warning("snapshot at version %d not stored: %s", version, error)
+        finally:
+            written.unlink(missing_ok=True)
 
     # --- shutting down ---------------------------------------------------------------------------
 
@@ -485,6 +516,7 @@ class PostgresStore:
         each would store the same graph; every ``snapshot_every`` changes and
         ``showgraph db snapshot`` are enough.
         """
+        self.settle()
         self._shut_down()
 
     def _shut_down(self) -> None:
@@ -548,12 +580,12 @@ def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(change.version)))
 
 
-def _insert_snapshot(conn: psycopg.Connection[Any], model: ShowGraph) -> None:
-    """The graph as a snapshot row, keeping the newest ``KEEP_SNAPSHOTS`` rows."""
+def _insert_snapshot(conn: psycopg.Connection[Any], version: int, body: bytes) -> None:
+    """A snapshot row (``body``: the snapshot's JSON), keeping the newest ``KEEP_SNAPSHOTS``."""
     conn.execute(
         "INSERT INTO snapshots (version, format, body) VALUES (%s, %s, %s)"
         " ON CONFLICT (version) DO NOTHING",
-        (model.version, SNAPSHOT_FORMAT, orjson.dumps(snapshot_body(model))),
+        (version, SNAPSHOT_FORMAT, body),
     )
     conn.execute(
         "DELETE FROM snapshots WHERE version <"

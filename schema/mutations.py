@@ -171,8 +171,7 @@ def _write(
             return None
 
     try:
-        with model.lock.writing():
-            change, others = context.store_or_memory().write(model, make_change)
+        change, others = context.store_or_memory().write(model, make_change)
     except StoreUnavailableError as error:
         if context.published is not None:
             context.published(list(error.applied))

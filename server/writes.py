@@ -82,10 +82,8 @@ class WriteSide:
             self.hub.publish(changes)
 
     def _catch_up(self) -> list[Change]:
-        with self.graph.lock.writing():
-            return self.store.catch_up(self.graph)
+        return self.store.catch_up(self.graph)
 
     def close(self) -> None:
         """Clean shutdown: the store snapshots, so the next start-up is quick."""
-        with self.graph.lock.writing():
-            self.store.close(self.graph)
+        self.store.close(self.graph)
