@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -71,10 +71,10 @@ def executor_class(
             writes = self.operation.operation is OperationType.MUTATION
             self.deadline = math.inf if writes else clock() + timeout
 
-        def build_per_event_executor(self, payload: Any) -> Any:
+        def build_per_event_executor(self, payload: Any) -> DeadlineExecutor:
             # A subscription lives as long as its client wants; the time limit is
             # for the work of producing each event, so each event gets its own.
-            executor = super().build_per_event_executor(payload)
+            executor = cast(DeadlineExecutor, super().build_per_event_executor(payload))
             executor.deadline = clock() + timeout
             return executor
 
