@@ -8,7 +8,6 @@ nothing asserts a tight wall-clock figure.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,17 +59,19 @@ def write(store: PostgresStore, model: ShowGraph, name: str) -> Change:
     return change
 
 
-def follow(store: PostgresStore, model: ShowGraph, version: int) -> float:
-    """What a server's follow loop does, until ``model`` reaches ``version``; seconds taken."""
-    start = time.monotonic()
+def follow(store: PostgresStore, model: ShowGraph, version: int) -> None:
+    """What a server's follow loop does, until ``model`` reaches ``version``.
+
+    It waits for the store's wake-up (PostgreSQL's notification), never sleeps.
+    """
+    woken = threading.Event()
+    store.wake_on_change(woken.set)
     while model.version < version:
-        assert time.monotonic() - start < WAIT, f"still at {model.version}, waiting for {version}"
         if store.behind():
-            with model.lock.turn():
-                store.catch_up(model)
-        else:
-            time.sleep(0.005)
-    return time.monotonic() - start
+            store.catch_up(model)
+            continue
+        assert woken.wait(WAIT), f"still at {model.version}, waiting for {version}"
+        woken.clear()
 
 
 def rows(dsn: str, query: str) -> list[tuple[Any, ...]]:
@@ -145,19 +146,19 @@ def test_db_init_and_db_snapshot(
     assert state(again) == state(model)
 
 
-def test_another_replica_sees_a_write_within_a_second(
+def test_another_replica_is_woken_by_a_write_and_applies_it(
     stores: Callable[..., tuple[PostgresStore, ShowGraph]],
 ) -> None:
     first, one = stores()
     second, two = stores()
     assert not second.behind()
     write(first, one, "Jenny Walser")
-    assert follow(second, two, 1) < 1.0
+    follow(second, two, 1)
     assert state(two) == state(one)
     assert not second.behind()
     assert not first.behind()  # its own notification does not count
     write(second, two, "Bradley Riches")
-    assert follow(first, one, 2) < 1.0
+    follow(first, one, 2)
     assert state(one) == state(two)
 
 
@@ -259,10 +260,8 @@ def test_a_newer_schema_stops_start_up_naming_both_versions(pg_dsn: str) -> None
 
 def test_an_unreachable_database_at_start_up_is_store_unavailable(tmp_path: Path) -> None:
     store = PostgresStore(f"host={tmp_path} port=1 dbname=none", BUILTIN_DATASET, timeout=1)
-    start = time.monotonic()
     with pytest.raises(StoreUnavailableError, match="store unavailable"):
         store.open()
-    assert time.monotonic() - start < WAIT
 
 
 def test_a_missed_notification_is_caught_up_after_the_listener_reconnects(
@@ -281,7 +280,6 @@ def test_a_missed_notification_is_caught_up_after_the_listener_reconnects(
             (unheard.writer, unheard.at, unheard.summary, ops),
         )
         conn.execute("UPDATE graph_head SET version = 1")
-    time.sleep(0.2)
     assert not first.behind()
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(
@@ -310,25 +308,21 @@ def test_an_outage_keeps_reads_refuses_writes_and_recovers_by_itself(
             with model.lock.reading():
                 assert model.require("actor:jenny-walser").data.name == "Jenny Walser"
                 assert model.count(NodeKind.ACTOR) == 7
-        start = time.monotonic()
-        with one.lock.turn(), pytest.raises(StoreUnavailableError, match="store unavailable"):
+        with pytest.raises(StoreUnavailableError, match="nothing was written"):
             first.write(one, actor_change(one, "Never Written"))
-        assert time.monotonic() - start < 5.0
         assert one.version == 1
         assert not first.behind()
         assert not second.behind()
+        woken = threading.Event()  # the listener wakes its store once it listens again
+        second.wake_on_change(woken.set)
     finally:
         postgres.start()
 
-    # Writes work again by themselves (the pool reconnects); retry like a client would.
-    deadline = time.monotonic() + WAIT * 3
-    while True:
-        try:
-            after = write(second, two, "Bradley Riches")
-            break
-        except StoreUnavailableError:
-            assert time.monotonic() < deadline, "writes did not come back"
-            time.sleep(0.1)
+    # Writes work again by themselves: the listener reconnects and the pool with it.
+    while not second.reachable():
+        assert woken.wait(WAIT * 3), "the listener did not come back"
+        woken.clear()
+    after = write(second, two, "Bradley Riches")
     assert after.version == 2  # the refused write took no version
     follow(first, one, 2)  # the listener reconnected and caught up by itself
     assert state(one) == state(two)
