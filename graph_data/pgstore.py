@@ -92,7 +92,8 @@ _UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 # ``Change.from_json`` validates a row exactly as it validates a journal line.
 _CHANGES_AFTER = (
     "SELECT version, json_build_object('version', version, 'writer', writer,"
-    " 'at', at, 'summary', summary, 'ops', ops)::text"
+    " 'at', at, 'summary', summary, 'ops', ops,"
+    " 'clientMutationId', client_mutation_id, 'result', result)::text"
     " FROM changes WHERE version > %s ORDER BY version"
 )
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -488,7 +489,9 @@ class PostgresStore:
                     f"store unavailable: {self.where} cannot be reached "
                     f"({_first_line(error)}); nothing was written"
                 )
-            raise StoreUnavailableError(message, applied=others) from None
+            raise StoreUnavailableError(
+                message, applied=others, outcome_unknown=committing
+            ) from None
         except psycopg.Error as error:
             raise StoreError(f"{self.where}: {_first_line(error)}") from None
         return change, others
@@ -576,8 +579,9 @@ class PostgresStore:
 def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
     """The change row, the new head and the notification, in the caller's transaction."""
     conn.execute(
-        "INSERT INTO changes (version, writer, at, summary, ops, sources)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
+        "INSERT INTO changes"
+        " (version, writer, at, summary, ops, sources, client_mutation_id, result)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
             change.version,
             change.writer,
@@ -585,6 +589,8 @@ def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
             change.summary,
             Jsonb([op.model_dump(mode="json") for op in change.ops], dumps=orjson.dumps),
             change_sources(change),
+            change.client_mutation_id,
+            None if change.client_mutation_id is None else Jsonb(change.result, orjson.dumps),
         ),
     )
     conn.execute("UPDATE graph_head SET version = %s", (change.version,))
