@@ -16,6 +16,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
 from graph_data import ShowGraph
+from server import executor
 from server.app import create_app
 from server.settings import Settings
 from tests.server.conftest import LiveServer
@@ -176,3 +177,23 @@ def test_the_real_socket_refuses_foreign_origins_with_403(
     with pytest.raises(InvalidStatus) as refused:
         asyncio.run(first_answer(url, origin))
     assert refused.value.response.status_code == 403
+
+
+def test_a_subscription_outlives_the_execution_timeout(
+    writable: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time limit is for producing each event, not for the stream (issue 14)."""
+    hub = writable.app.state.writes.hub  # type: ignore[attr-defined]
+    with connect(writable, {"Authorization": f"Bearer {TOKEN}"}) as websocket:
+        subscribe = {"query": "subscription { graphChanged { graphVersion summary } }"}
+        websocket.send_json({"id": "s", "type": "subscribe", "payload": subscribe})
+        assert hub.wait_for_listeners(1, timeout=10)
+        an_hour_on = executor.clock() + 3600  # far past the 10 s execution timeout
+        monkeypatch.setattr(executor, "clock", lambda: an_hour_on)
+        websocket.send_json({"id": "m", "type": "subscribe", "payload": {"query": CREATE}})
+        seen = {}
+        while set(seen) != {"s", "m"}:
+            message = websocket.receive_json()
+            if message["type"] == "next":
+                seen[message["id"]] = message["payload"]
+    assert seen["s"] == {"data": {"graphChanged": {"graphVersion": 1, "summary": "create actor"}}}
