@@ -23,6 +23,7 @@ from graphql import ExecutionResult
 from starlette.testclient import TestClient
 
 from graph_data import ShowGraph, load_graph
+from server import executor
 from server.app import create_app
 from server.caching import sha256
 from server.pipeline import GraphQLRequest, Transport
@@ -323,5 +324,42 @@ def test_a_subscription_listens_before_its_stream_starts() -> None:
         assert response.subscription is not None
         await response.subscription.close()
         assert len(hub._queues) == 0
+
+    asyncio.run(scenario())
+
+
+def test_a_stream_outlives_the_execution_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The time limit is for producing each event, not for the stream (as over WebSocket)."""
+    app = create_app(Settings(tokens=f"alice={TOKEN}"))
+    pipeline = app.state.endpoint.pipeline
+    writes = pipeline.writes
+
+    async def scenario() -> None:
+        writes.hub.bind(asyncio.get_running_loop())  # what the app's lifespan does
+        watch = GraphQLRequest(WATCH, None, None, None, Transport.SSE)
+        response = await prepared_stream(pipeline, pipeline.prepare(watch))
+        messages_ = response.body_iterator
+        assert await anext(messages_) == PING
+        an_hour_on = executor.clock() + 3600  # far past the 10 s execution timeout
+        monkeypatch.setattr(executor, "clock", lambda: an_hour_on)
+        create = GraphQLRequest(CREATE, {"title": "late"}, None, None, Transport.SSE, "alice")
+        written = await pipeline.execute(pipeline.prepare(create))
+        assert written.errors is None, written.errors
+        event = await anext(messages_)
+        assert messages(event.decode()) == [
+            (
+                "next",
+                {
+                    "data": {
+                        "graphChanged": {
+                            "graphVersion": 1,
+                            "summary": "create source",
+                            "writer": "alice",
+                        }
+                    }
+                },
+            )
+        ]
+        await messages_.aclose()  # type: ignore[attr-defined]
 
     asyncio.run(scenario())
