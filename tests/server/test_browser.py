@@ -230,9 +230,9 @@ def test_graphiql_runs_a_subscription_and_shows_the_event_of_a_mutation(
             page.click(EXECUTE)
         socket = opened.value
         assert socket.url == f"ws://127.0.0.1:{writable_server.port}/graphql"
-        socket.wait_for_event("framesent", lambda frame: '"subscribe"' in str(frame))
-        # graphql-transport-ws does not acknowledge a subscribe, so the server may
-        # start listening a moment after the frame left: write until the event shows.
+        # graphql-transport-ws does not acknowledge a subscribe (and the frame may
+        # leave before a listener here could see it), so the server may start
+        # listening a moment after the click: write until the event shows.
         shown = False
         for _ in range(10):
             written = httpx.post(
