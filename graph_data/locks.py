@@ -1,9 +1,20 @@
-"""A readers-writer lock: many queries at once, or one write, never a mix.
+"""Who waits for whom: readers never wait on a writer's I/O.
 
-Queries read the graph from several threads; a write changes several nodes
-and edges. Holding the write lock for the whole change means no reader ever
-sees half of it. The writer may re-enter (a mutation holds the lock while the
-store applies its change), readers may not upgrade.
+Three kinds of section, from longest to shortest:
+
+- ``reading()``: a query. Many at once, from several threads.
+- ``turn()``: a writer's turn. Writers (mutations, imports, catch-ups with
+  other replicas' changes) take turns, one at a time, but readers go on: the
+  writer plans its change and makes it durable (journal fsync, PostgreSQL
+  commit) reading the graph without the read lock, which is safe because only
+  the holder of the turn ever changes the graph.
+- ``writing()``: applying a durable change to the graph in memory, taken
+  inside a turn (taken if not held) for the few milliseconds that takes. Readers wait for it (so
+  none sees half a change) and it waits for the readers already inside.
+
+So a reader waits at most for one change to be applied, never for a disk or
+a database. The holder of the turn may re-enter both it and ``writing()``
+and may read while writing; readers may not upgrade.
 """
 
 from __future__ import annotations
@@ -14,7 +25,10 @@ from contextlib import contextmanager
 
 
 class RWLock:
-    """Shared reading, exclusive writing; writers are not starved by new readers."""
+    """Shared reading, exclusive writing, turns for writers; see the module docstring.
+
+    Writing is not starved by new readers: once it waits, new readers wait too.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())  # never taken twice by one thread
@@ -22,6 +36,19 @@ class RWLock:
         self._writer: int | None = None
         self._depth = 0
         self._waiting_writers = 0
+        self._turn = threading.RLock()
+        self._turn_holder: int | None = None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """A writer's turn: writers one at a time; readers are not stopped."""
+        with self._turn:
+            outer = self._turn_holder
+            self._turn_holder = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._turn_holder = outer
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -56,21 +83,23 @@ class RWLock:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        me = threading.get_ident()
-        with self._cond:
-            if self._writer == me:
-                self._depth += 1
-            else:
-                self._waiting_writers += 1
-                while self._writer is not None or self._readers:
-                    self._cond.wait()
-                self._waiting_writers -= 1
-                self._writer, self._depth = me, 1
-        try:
-            yield
-        finally:
+        """Apply a change: exclusive and short; part of a turn (taken here if not held)."""
+        with self.turn():
+            me = threading.get_ident()
             with self._cond:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._writer = None
-                    self._cond.notify_all()
+                if self._writer == me:
+                    self._depth += 1
+                else:
+                    self._waiting_writers += 1
+                    while self._writer is not None or self._readers:
+                        self._cond.wait()
+                    self._waiting_writers -= 1
+                    self._writer, self._depth = me, 1
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self._depth -= 1
+                    if self._depth == 0:
+                        self._writer = None
+                        self._cond.notify_all()

@@ -52,6 +52,7 @@ from graph_data.records import (
     SourceFields,
     WorkFields,
 )
+from graph_data.retries import RecentRequests
 
 F = TypeVar("F")
 _LAST = 1 << 30  # sorts unnumbered scenes after numbered ones
@@ -240,6 +241,7 @@ class ShowGraph:
         self.graph: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
         self.version = 0
         self.lock = RWLock()  # readers share it; a change is applied under its write side
+        self.requests = RecentRequests()  # clientMutationIds of recent changes (safe retries)
         # Every node by kind, unsorted; and each kind sorted, on its first use only
         # (at a million nodes, sorting every kind at once took seconds).
         self._groups: dict[NodeKind, list[GraphNode[Any]]] | None = None

@@ -13,9 +13,10 @@ replicas against one database. Tables (``graph_data/migrations/``)::
 our graph's version (they come back as ``others``), ask ``make_change`` for
 head + 1 against that newest graph, insert the row, move the head,
 ``NOTIFY showgraph_changes, '<version>'`` and commit; only then is the change
-applied in memory. The version comes from the database, so two replicas never
-hand out the same one, a rejected or failed write leaves no gap, and nobody
-sees half a change.
+applied in memory. Readers go on during all the round trips: the writer holds
+only the writers' turn, and stops readers just while it applies the change.
+The version comes from the database, so two replicas never hand out the same
+one, a rejected or failed write leaves no gap, and nobody sees half a change.
 
 **Following.** A background thread holds a dedicated connection that LISTENs;
 a notification records the highest version announced, which makes
@@ -35,8 +36,8 @@ repeatable-read transaction.
 **When PostgreSQL goes away.** Reads never touch the database, so they go on
 from memory. A write fails with ``StoreUnavailableError`` and writes nothing;
 while the listener knows the database is unreachable it gives up within a
-quarter of a second instead of the full timeout, so a caller holding the
-graph's write lock does not keep readers waiting. The pool and the listener
+quarter of a second instead of the full timeout, so writers are answered at
+once (readers never waited for them). The pool and the listener
 reconnect by themselves, and the listener's reconnect makes the store catch up.
 """
 
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -65,6 +67,7 @@ from graph_data.model import ShowGraph
 from graph_data.store import (
     DEFAULT_SNAPSHOT_EVERY,
     SNAPSHOT_FORMAT,
+    BackgroundSnapshot,
     StoreError,
     StoreUnavailableError,
     model_from_snapshot_body,
@@ -89,7 +92,8 @@ _UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 # ``Change.from_json`` validates a row exactly as it validates a journal line.
 _CHANGES_AFTER = (
     "SELECT version, json_build_object('version', version, 'writer', writer,"
-    " 'at', at, 'summary', summary, 'ops', ops)::text"
+    " 'at', at, 'summary', summary, 'ops', ops,"
+    " 'clientMutationId', client_mutation_id, 'result', result)::text"
     " FROM changes WHERE version > %s ORDER BY version"
 )
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -249,6 +253,9 @@ class PostgresStore:
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._listener: _Listener | None = None
         self._seen = 0  # the version of the graph this store keeps up to date
+        self._wake: Callable[[], None] = lambda: None
+        self._since_snapshot = 0  # changes this replica wrote since it last stored a snapshot
+        self._background = BackgroundSnapshot(Path(tempfile.gettempdir()) / "showgraph-snapshot")
 
     # --- start-up -------------------------------------------------------------------------
 
@@ -277,6 +284,7 @@ class PostgresStore:
                 _migrate(conn)
             # Listen before reading, so that nothing committed after the read goes unannounced.
             self._listener = _Listener(self.dsn, self.timeout, on_reconnect=self._refresh_pool)
+            self._listener.wake = self._wake
             self._listener.start()
             if not self._listener.listening.wait(self.timeout + 1):
                 raise StoreUnavailableError(f"store unavailable: {self.where}: cannot LISTEN")
@@ -309,7 +317,7 @@ class PostgresStore:
                     self.dataset,
                 )
                 return model
-            _insert_snapshot(conn, model)
+            _insert_snapshot(conn, model.version, orjson.dumps(snapshot_body(model)))
             logger.info("%s: seeded with %s as snapshot 0", self.where, self.dataset)
             return model
 
@@ -342,6 +350,16 @@ class PostgresStore:
             return False  # nothing to fetch from while the database is away
         return listener.resync or listener.notified > self._seen
 
+    def wake_on_change(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` (from the listener's thread) as soon as another replica commits.
+
+        So a follower catches up the moment PostgreSQL notifies instead of at
+        its next look.
+        """
+        self._wake = wake
+        if self._listener is not None:
+            self._listener.wake = wake
+
     def reachable(self) -> bool:
         """Cheap, lock-free: whether the listener holds a connection to the database.
 
@@ -357,7 +375,7 @@ class PostgresStore:
         listener = self._require_open()
         listener.resync = False  # before reading: a reconnect during the query asks again
         try:
-            with self._connection() as conn, conn.transaction():
+            with model.lock.turn(), self._connection() as conn, conn.transaction():
                 return self._replay(conn, model)
         except BaseException:
             listener.resync = True
@@ -388,7 +406,8 @@ class PostgresStore:
                 change = Change.from_json(text)
             except ValueError as error:
                 raise StoreError(f"{self.where}: change {version}: {error}") from None
-            apply(model, change)
+            with model.lock.writing():
+                apply(model, change)
             applied.append(change)
         self._seen = model.version
         return applied
@@ -402,18 +421,37 @@ class PostgresStore:
 
         ``make_change`` runs inside the transaction, after the changes of
         others are applied, against the newest graph; it returns None to write
-        nothing. The caller holds the graph's write lock. Raises
-        ``StoreUnavailableError`` when the database cannot be reached; then
-        nothing was written.
+        nothing. Runs in the writers' turn (re-entered if the caller holds it),
+        so readers go on during the round trips and the commit; only applying
+        the committed change stops them. Raises ``StoreUnavailableError`` when
+        the database cannot be reached.
         """
+        with model.lock.turn():
+            change, others = self._commit(model, make_change)
+            if change is None:
+                return None, others
+            with model.lock.writing():
+                apply(model, change)
+            self._seen = change.version
+            self._since_snapshot += 1
+            if self._since_snapshot >= self.snapshot_every and self._background.start(
+                model, self._store_snapshot
+            ):
+                self._since_snapshot = 0
+            return change, others
+
+    def _commit(
+        self, model: ShowGraph, make_change: Callable[[int], Change | None]
+    ) -> tuple[Change | None, list[Change]]:
+        """The transaction of ``write``: lock the head, catch up, insert the change, commit."""
         listener = self._require_open()
         pool = self._pool
         assert pool is not None
         others: list[Change] = []
         change: Change | None = None
         committing = False
-        # While the listener cannot reach the database, do not keep readers
-        # (who wait on the caller's write lock) waiting for the pool's timeout.
+        # While the listener cannot reach the database, answer "unavailable" at
+        # once rather than after the pool's timeout.
         timeout = self.timeout if listener.connected else min(self.timeout, DOWN_TIMEOUT)
         try:
             # Pipelined: the lock and the read of what others committed meanwhile
@@ -451,14 +489,11 @@ class PostgresStore:
                     f"store unavailable: {self.where} cannot be reached "
                     f"({_first_line(error)}); nothing was written"
                 )
-            raise StoreUnavailableError(message, applied=others) from None
+            raise StoreUnavailableError(
+                message, applied=others, outcome_unknown=committing
+            ) from None
         except psycopg.Error as error:
             raise StoreError(f"{self.where}: {_first_line(error)}") from None
-        assert change is not None
-        apply(model, change)
-        self._seen = change.version
-        if change.version % self.snapshot_every == 0:
-            self._snapshot_quietly(model)
         return change, others
 
     # --- snapshots -----------------------------------------------------------------------------
@@ -467,14 +502,25 @@ class PostgresStore:
         """Store the graph as a snapshot row (the caller holds at least its read lock)."""
         self._require_open()
         with self._connection() as conn, conn.transaction():
-            _insert_snapshot(conn, model)
+            _insert_snapshot(conn, model.version, orjson.dumps(snapshot_body(model)))
 
-    def _snapshot_quietly(self, model: ShowGraph) -> None:
-        """A periodic snapshot; the change is committed already, so a failure only warns."""
+    def settle(self) -> None:
+        """Until the snapshot being written in the background (if any) is stored."""
+        self._background.wait()
+
+    def _store_snapshot(self, version: int, written: Path) -> None:
+        """A periodic snapshot a child process wrote to ``written``, stored as a row.
+
+        The change is committed already, so a failure only warns.
+        """
         try:
-            self.snapshot(model)
+            body = written.read_bytes()
+            with self._connection() as conn, conn.transaction():
+                _insert_snapshot(conn, version, body)
         except StoreError as error:
-            logger.warning("snapshot at version %d not stored: %s", model.version, error)
+            logger.warning("snapshot at version %d not stored: %s", version, error)
+        finally:
+            written.unlink(missing_ok=True)
 
     # --- shutting down ---------------------------------------------------------------------------
 
@@ -485,6 +531,7 @@ class PostgresStore:
         each would store the same graph; every ``snapshot_every`` changes and
         ``showgraph db snapshot`` are enough.
         """
+        self.settle()
         self._shut_down()
 
     def _shut_down(self) -> None:
@@ -532,8 +579,9 @@ class PostgresStore:
 def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
     """The change row, the new head and the notification, in the caller's transaction."""
     conn.execute(
-        "INSERT INTO changes (version, writer, at, summary, ops, sources)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
+        "INSERT INTO changes"
+        " (version, writer, at, summary, ops, sources, client_mutation_id, result)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
             change.version,
             change.writer,
@@ -541,6 +589,8 @@ def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
             change.summary,
             Jsonb([op.model_dump(mode="json") for op in change.ops], dumps=orjson.dumps),
             change_sources(change),
+            change.client_mutation_id,
+            None if change.client_mutation_id is None else Jsonb(change.result, orjson.dumps),
         ),
     )
     conn.execute("UPDATE graph_head SET version = %s", (change.version,))
@@ -548,12 +598,12 @@ def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(change.version)))
 
 
-def _insert_snapshot(conn: psycopg.Connection[Any], model: ShowGraph) -> None:
-    """The graph as a snapshot row, keeping the newest ``KEEP_SNAPSHOTS`` rows."""
+def _insert_snapshot(conn: psycopg.Connection[Any], version: int, body: bytes) -> None:
+    """A snapshot row (``body``: the snapshot's JSON), keeping the newest ``KEEP_SNAPSHOTS``."""
     conn.execute(
         "INSERT INTO snapshots (version, format, body) VALUES (%s, %s, %s)"
         " ON CONFLICT (version) DO NOTHING",
-        (model.version, SNAPSHOT_FORMAT, orjson.dumps(snapshot_body(model))),
+        (version, SNAPSHOT_FORMAT, body),
     )
     conn.execute(
         "DELETE FROM snapshots WHERE version <"
@@ -613,6 +663,7 @@ class _Listener:
         self.dsn = dsn
         self.timeout = timeout
         self.on_reconnect = on_reconnect
+        self.wake: Callable[[], None] = lambda: None  # told of every newer version announced
         self.notified = 0  # the highest version announced
         self.resync = False  # a notification may have been missed: catch up with a query
         self.connected = False
@@ -647,7 +698,8 @@ class _Listener:
         options = {**_connect_options(self.timeout), "application_name": "showgraph-listen"}
         with psycopg.connect(self.dsn, autocommit=True, **options) as conn:
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
-            if self.listening.is_set():
+            again = self.listening.is_set()
+            if again:
                 # Whatever was committed while we were away was announced to nobody.
                 self.resync = True
                 logger.warning("listening again after %s", self._outage())
@@ -655,6 +707,8 @@ class _Listener:
             self.connected = True
             self.down_since = None
             self.listening.set()
+            if again:
+                self.wake()  # catch up now with what nobody announced
             while not self._stop.is_set():
                 for notification in conn.notifies(timeout=LISTEN_POLL):
                     self._note(notification.payload)
@@ -668,6 +722,7 @@ class _Listener:
             return
         if version > self.notified:
             self.notified = version
+            self.wake()
 
     def _lost(self, error: BaseException | None) -> None:
         if self.connected or self.down_since is None:

@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     app.state.graph = graph
     app.state.endpoint = endpoint
     app.state.metrics = metrics
+    app.state.writes = writes
     return app
 
 

@@ -8,6 +8,9 @@ fields are never started, the error travels straight to the root (no partial
 data), and the thread is free again. A single resolver already running is not
 interrupted; the other limits keep each one small.
 
+Subscriptions last as long as their client wants: the limit applies to the
+work of producing each event, from the moment the event arrives.
+
 Mutations are not stopped: a write that has begun is let finish and reported,
 rather than applied but answered with a timeout; the cost limit bounds them.
 """
@@ -16,12 +19,14 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from server.settings import PREFIX
+
+clock = time.monotonic  # the deadline's clock; tests move it to make a subscription old
 
 
 class ExecutionTimeoutError(GraphQLError):
@@ -64,10 +69,17 @@ def executor_class(
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             writes = self.operation.operation is OperationType.MUTATION
-            self.deadline = math.inf if writes else time.monotonic() + timeout
+            self.deadline = math.inf if writes else clock() + timeout
+
+        def build_per_event_executor(self, payload: Any) -> DeadlineExecutor:
+            # A subscription lives as long as its client wants; the time limit is
+            # for the work of producing each event, so each event gets its own.
+            executor = cast(DeadlineExecutor, super().build_per_event_executor(payload))
+            executor.deadline = clock() + timeout
+            return executor
 
         def execute_field(self, *args: Any, **kwargs: Any) -> Any:
-            if time.monotonic() > self.deadline:
+            if clock() > self.deadline:
                 raise ExecutionTimeoutError(timeout)
             return super().execute_field(*args, **kwargs)
 

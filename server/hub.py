@@ -10,6 +10,7 @@ behind is dropped rather than letting memory grow.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 
 from graph_data.changes import Change
@@ -23,6 +24,7 @@ class ChangeHub:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queues: set[asyncio.Queue[Change | None]] = set()
+        self._joined = threading.Condition()  # notified as a subscriber starts listening
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Remember the event loop subscribers live in (called at start-up)."""
@@ -50,8 +52,19 @@ class ChangeHub:
         """Every change applied from now on, until the subscriber goes away or lags."""
         queue: asyncio.Queue[Change | None] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self._queues.add(queue)
+        with self._joined:
+            self._joined.notify_all()
         try:
             while (change := await queue.get()) is not None:
                 yield change
         finally:
             self._queues.discard(queue)
+
+    def wait_for_listeners(self, count: int, timeout: float) -> bool:
+        """Until ``count`` subscribers listen (False after ``timeout`` s); safe from any thread.
+
+        So that a test (or a client) can make a change once a subscription is
+        sure to see it, instead of sleeping and hoping.
+        """
+        with self._joined:
+            return self._joined.wait_for(lambda: len(self._queues) >= count, timeout)

@@ -10,6 +10,7 @@ snapshots on a clean shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -24,7 +25,9 @@ from server.hub import ChangeHub
 
 logger = logging.getLogger("showgraph.writes")
 
-FOLLOW_INTERVAL = 0.2  # seconds between looks at the journal: well inside the 1 s promise
+# Seconds between looks at the store: how soon a journal store sees another worker's
+# write; for PostgreSQL only a safety net, since its notification wakes the follower.
+FOLLOW_INTERVAL = 0.2
 
 
 class WriteSide:
@@ -52,9 +55,16 @@ class WriteSide:
 
     async def follow(self) -> None:
         """Apply what other processes write, until cancelled (runs for the app's lifetime)."""
-        self.hub.bind(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        self.hub.bind(loop)
+        woken = asyncio.Event()
+        wake_on_change = getattr(self.store, "wake_on_change", None)
+        if wake_on_change is not None:
+            wake_on_change(lambda: loop.call_soon_threadsafe(woken.set))
         while True:
-            await asyncio.sleep(FOLLOW_INTERVAL)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), FOLLOW_INTERVAL)
+            woken.clear()
             # A store that knows whether its database answers (PostgreSQL) says so
             # here: while it is away nothing is "behind", so no catch-up would fail.
             reachable = getattr(self.store, "reachable", None)
@@ -82,10 +92,8 @@ class WriteSide:
             self.hub.publish(changes)
 
     def _catch_up(self) -> list[Change]:
-        with self.graph.lock.writing():
-            return self.store.catch_up(self.graph)
+        return self.store.catch_up(self.graph)
 
     def close(self) -> None:
         """Clean shutdown: the store snapshots, so the next start-up is quick."""
-        with self.graph.lock.writing():
-            self.store.close(self.graph)
+        self.store.close(self.graph)

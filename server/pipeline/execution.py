@@ -82,9 +82,7 @@ class Executor:
             result = await self._run_plan(plan, variables, context)
             if result is not None:
                 return result
-        lock = (
-            self.graph.lock.writing if kind is OperationType.MUTATION else self.graph.lock.reading
-        )
+        lock = self.graph.lock.turn if kind is OperationType.MUTATION else self.graph.lock.reading
 
         def run() -> ExecutionResult:
             with lock():

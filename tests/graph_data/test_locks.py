@@ -82,3 +82,57 @@ def test_try_read_shares_with_other_readers() -> None:
         lock.release_read()
     with lock.writing():  # nobody reads any more, so a writer gets in
         pass
+
+
+def test_readers_go_on_during_a_writers_turn_and_writers_take_turns() -> None:
+    lock = RWLock()
+    in_turn, leave = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def first_writer() -> None:
+        with lock.turn():
+            in_turn.set()
+            leave.wait()  # a writer's I/O: fsync, a commit
+            order.append("first")
+
+    def second_writer() -> None:
+        with lock.turn():
+            order.append("second")
+
+    first = threading.Thread(target=first_writer)
+    first.start()
+    in_turn.wait()
+    with lock.reading():  # not stopped by the turn
+        order.append("read")
+    assert lock.try_read()
+    lock.release_read()
+    second = threading.Thread(target=second_writer)
+    second.start()
+    second.join(timeout=0.2)
+    assert second.is_alive()  # writers take turns
+    leave.set()
+    for thread in (first, second):
+        thread.join(timeout=5)
+    assert order == ["read", "first", "second"]
+
+
+def test_writing_is_part_of_a_turn() -> None:
+    lock = RWLock()
+    inside, leave = threading.Event(), threading.Event()
+
+    def applier() -> None:
+        with lock.writing():  # takes the turn when the caller does not hold it
+            inside.set()
+            leave.wait()
+
+    thread = threading.Thread(target=applier)
+    thread.start()
+    inside.wait()
+    other = threading.Thread(target=lambda: lock.turn().__enter__())
+    other.start()
+    other.join(timeout=0.2)
+    assert other.is_alive()  # the turn is held by the one applying
+    leave.set()
+    thread.join(timeout=5)
+    other.join(timeout=5)
+    assert not other.is_alive()

@@ -88,6 +88,7 @@ def test_snapshot_every_n_changes_restarts_the_journal(tmp_path: Path) -> None:
     model = store.open()
     for name in ("A One", "B Two", "C Three"):
         store.write(model, actor_change(model, name))
+    store.settle()  # the snapshot at 2 is written by a child process while writes go on
     assert read_snapshot(tmp_path / "snapshot.json").version == 2
     lines = (tmp_path / "journal.jsonl").read_bytes().splitlines()
     assert [Change.from_json(line).version for line in lines] == [3]
@@ -348,3 +349,56 @@ def test_a_snapshot_that_is_not_json_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(b'{"format": "showgraph-snapshot/2", "nodes"')
     with pytest.raises(StoreError, match=f"^{path}: cannot read the snapshot: "):
         JournalStore(tmp_path, BUILTIN_DATASET).open()
+
+
+def test_a_reader_is_not_stopped_while_a_write_is_made_durable(tmp_path: Path) -> None:
+    import threading
+
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    model = store.open()
+    planning, leave = threading.Event(), threading.Event()
+    make = actor_change(model, "Jenny Walser")
+
+    def slow(version: int) -> Change:
+        planning.set()
+        leave.wait()  # the writer holds its turn, as during an fsync or a commit
+        return make(version)
+
+    writer = threading.Thread(target=store.write, args=(model, slow))
+    writer.start()
+    planning.wait()
+    with model.lock.reading():  # would wait forever if the writer held the read side
+        assert model.version == 0
+    leave.set()
+    writer.join(timeout=10)
+    assert model.version == 1
+
+
+def test_a_background_snapshot_keeps_the_changes_written_meanwhile(tmp_path: Path) -> None:
+    store = JournalStore(tmp_path, BUILTIN_DATASET, snapshot_every=2)
+    model = store.open()
+    for name in ("A One", "B Two", "C Three", "D Four"):  # the second starts a snapshot at 2
+        store.write(model, actor_change(model, name))
+    store.settle()
+    snapshot = read_snapshot(tmp_path / "snapshot.json")
+    lines = (tmp_path / "journal.jsonl").read_bytes().splitlines()
+    assert snapshot.version in (2, 4)  # 4 when the child at 2 ended before the fourth write
+    assert [Change.from_json(line).version for line in lines] == list(
+        range(snapshot.version + 1, 5)
+    )
+    assert not list(tmp_path.glob("*.tmp"))
+    assert state(JournalStore(tmp_path, BUILTIN_DATASET).open()) == state(model)
+
+
+def test_an_older_snapshot_never_replaces_a_newer_one(tmp_path: Path) -> None:
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    model = store.open()
+    older = tmp_path / "older.tmp"
+    write_snapshot(model, older)  # version 0, as a slow child would have written it
+    for name in ("A One", "B Two"):
+        store.write(model, actor_change(model, name))
+    store.close(model)  # snapshot at 2, journal emptied
+    store._install(0, older)
+    assert read_snapshot(tmp_path / "snapshot.json").version == 2
+    assert not older.exists()
+    assert state(JournalStore(tmp_path, BUILTIN_DATASET).open()) == state(model)

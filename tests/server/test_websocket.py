@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from graph_data import ShowGraph
+from server import executor
 from server.app import create_app
 from server.settings import Settings
 
@@ -115,3 +116,23 @@ def test_a_foreign_origin_is_refused(writable: TestClient) -> None:
         ) as websocket,
     ):
         websocket.receive_json()
+
+
+def test_a_subscription_outlives_the_execution_timeout(
+    writable: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time limit is for producing each event, not for the stream (issue 14)."""
+    hub = writable.app.state.writes.hub  # type: ignore[attr-defined]
+    with connect(writable, {"Authorization": f"Bearer {TOKEN}"}) as websocket:
+        subscribe = {"query": "subscription { graphChanged { graphVersion summary } }"}
+        websocket.send_json({"id": "s", "type": "subscribe", "payload": subscribe})
+        assert hub.wait_for_listeners(1, timeout=10)
+        an_hour_on = executor.clock() + 3600  # far past the 10 s execution timeout
+        monkeypatch.setattr(executor, "clock", lambda: an_hour_on)
+        websocket.send_json({"id": "m", "type": "subscribe", "payload": {"query": CREATE}})
+        seen = {}
+        while set(seen) != {"s", "m"}:
+            message = websocket.receive_json()
+            if message["type"] == "next":
+                seen[message["id"]] = message["payload"]
+    assert seen["s"] == {"data": {"graphChanged": {"graphVersion": 1, "summary": "create actor"}}}
