@@ -18,11 +18,11 @@ and its token cannot reach the logs.
 Every line is written by ``JsonLinesHandler``, which queues it and lets a
 thread of its own write it, so the event loop never waits on a write to
 stderr. Where that handler is the only one an access line would reach (as
-``showgraph serve`` configures logging), ``access_log`` renders the line with
-orjson itself and queues it, skipping the ``LogRecord`` and the formatter:
-the stdlib path cost 20-40 µs a request (``bench/inprocess.py``, (e) 10 µs
-without the log, 50 µs with it), this one about 2 µs. Any other handler (a
-test capturing records, a custom configuration) gets the ordinary record
+``showgraph serve`` configures logging), ``access_log`` renders the line from
+a kept template itself and queues it, skipping the ``LogRecord`` and the
+formatter: the stdlib path cost about 20 µs a line, this one about 2.5 µs
+(``bench/accesslog.py``, both in one run). Any other handler (a test
+capturing records, a custom configuration) gets the ordinary record
 with the same fields.
 """
 
