@@ -75,6 +75,13 @@ CREATE = (
 @contextmanager
 def throwaway_database() -> Iterator[str]:
     """A temporary cluster (the tests' helper) and a database in it; its postgresql:// URL."""
+    with throwaway_cluster() as (url, _):
+        yield url
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[tuple[str, Any]]:
+    """As ``throwaway_database``, with the cluster too (so a benchmark can stop it)."""
     sys.path.insert(0, str(ROOT))
     from psycopg.conninfo import conninfo_to_dict
 
@@ -92,7 +99,7 @@ def throwaway_database() -> Iterator[str]:
         cluster.start()
         parts = conninfo_to_dict(cluster.create_database())
         dbname = quote(str(parts.pop("dbname")), safe="")
-        yield f"postgresql:///{dbname}?{urlencode({k: str(v) for k, v in parts.items()})}"
+        yield f"postgresql:///{dbname}?{urlencode({k: str(v) for k, v in parts.items()})}", cluster
     finally:
         if cluster.running():
             cluster.stop("fast")

@@ -35,9 +35,8 @@ repeatable-read transaction.
 
 **When PostgreSQL goes away.** Reads never touch the database, so they go on
 from memory. A write fails with ``StoreUnavailableError`` and writes nothing;
-while the listener knows the database is unreachable it gives up within a
-quarter of a second instead of the full timeout, so writers are answered at
-once (readers never waited for them). The pool and the listener
+while the listener knows the database is unreachable it is refused at once,
+without trying (readers never waited for writers anyway). The pool and the listener
 reconnect by themselves, and the listener's reconnect makes the store catch up.
 """
 
@@ -426,6 +425,14 @@ class PostgresStore:
         the committed change stops them. Raises ``StoreUnavailableError`` when
         the database cannot be reached.
         """
+        listener = self._require_open()
+        if not listener.connected:
+            # Known to be away: answer at once. Trying would make every writer
+            # queued behind this one wait its own timeout in turn.
+            raise StoreUnavailableError(
+                f"store unavailable: {self.where} cannot be reached (the connection was "
+                f"lost {listener.outage()} ago); nothing was written"
+            )
         with model.lock.turn():
             change, others = self._commit(model, make_change)
             if change is None:
@@ -450,8 +457,7 @@ class PostgresStore:
         others: list[Change] = []
         change: Change | None = None
         committing = False
-        # While the listener cannot reach the database, answer "unavailable" at
-        # once rather than after the pool's timeout.
+        # Should the listener lose the database meanwhile, give up sooner.
         timeout = self.timeout if listener.connected else min(self.timeout, DOWN_TIMEOUT)
         try:
             # Pipelined: the lock and the read of what others committed meanwhile
@@ -702,7 +708,7 @@ class _Listener:
             if again:
                 # Whatever was committed while we were away was announced to nobody.
                 self.resync = True
-                logger.warning("listening again after %s", self._outage())
+                logger.warning("listening again after %s", self.outage())
                 self.on_reconnect()
             self.connected = True
             self.down_since = None
@@ -730,7 +736,7 @@ class _Listener:
             self.down_since = datetime.now(UTC)
         self.connected = False
 
-    def _outage(self) -> str:
+    def outage(self) -> str:
         if self.down_since is None:
             return "a moment"
         return f"{(datetime.now(UTC) - self.down_since).total_seconds():.1f} s"

@@ -807,6 +807,7 @@ def _write_and_exit(model: ShowGraph, path: Path) -> NoReturn:
     """In the forked child: the snapshot file, fsynced; exit 0 only if it is complete."""
     code = 1
     try:
+        os.nice(10)  # the server's readers and writers come first for the CPU
         with path.open("wb") as handle:
             handle.write(orjson.dumps(snapshot_body(model)))
             handle.flush()
