@@ -45,7 +45,6 @@ from deep import SMALL_QUERY
 from loadgen import Load, Measurement, ensure_wrk, measure
 from run import (  # bench/run.py: starting and stopping processes, the same way
     ROOT,
-    SERVER_ENV,
     _git_describe,
     answer,
     cpu_busy,
@@ -61,7 +60,7 @@ from run import (  # bench/run.py: starting and stopping processes, the same way
 from graph_data import BUILTIN_DATASET
 
 TOKEN = "bench-token-0123456789abcdef"
-ENV = {**SERVER_ENV, "SHOWGRAPH_TOKENS": f"bench={TOKEN}"}
+ENV = {"SHOWGRAPH_TOKENS": f"bench={TOKEN}"}  # otherwise the defaults, as users run it
 NO_CACHE = (("Cache-Control", "no-cache"),)
 CREATE = (
     "mutation($name: String!) { createActor(input: {fields: {name: $name}, "
@@ -75,6 +74,13 @@ CREATE = (
 @contextmanager
 def throwaway_database() -> Iterator[str]:
     """A temporary cluster (the tests' helper) and a database in it; its postgresql:// URL."""
+    with throwaway_cluster() as (url, _):
+        yield url
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[tuple[str, Any]]:
+    """As ``throwaway_database``, with the cluster too (so a benchmark can stop it)."""
     sys.path.insert(0, str(ROOT))
     from psycopg.conninfo import conninfo_to_dict
 
@@ -92,7 +98,7 @@ def throwaway_database() -> Iterator[str]:
         cluster.start()
         parts = conninfo_to_dict(cluster.create_database())
         dbname = quote(str(parts.pop("dbname")), safe="")
-        yield f"postgresql:///{dbname}?{urlencode({k: str(v) for k, v in parts.items()})}"
+        yield f"postgresql:///{dbname}?{urlencode({k: str(v) for k, v in parts.items()})}", cluster
     finally:
         if cluster.running():
             cluster.stop("fast")

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.model import GraphNode, ShowGraph
 from graph_data.records import FIELDS_OF
+from graph_data.retries import Attempt
 
 
 class _Op(BaseModel):
@@ -79,18 +80,23 @@ class Change:
     ops: tuple[Op, ...]
     summary: str = ""
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    # A retry key (graph_data.retries) and what the mutation answered, when given.
+    client_mutation_id: str | None = None
+    result: Any = None
 
     def to_json(self) -> bytes:
         """One line of the journal (without the newline)."""
-        return orjson.dumps(
-            {
-                "version": self.version,
-                "writer": self.writer,
-                "at": self.at,
-                "summary": self.summary,
-                "ops": [op.model_dump(mode="json") for op in self.ops],
-            }
-        )
+        line: dict[str, Any] = {
+            "version": self.version,
+            "writer": self.writer,
+            "at": self.at,
+            "summary": self.summary,
+            "ops": [op.model_dump(mode="json") for op in self.ops],
+        }
+        if self.client_mutation_id is not None:
+            line["clientMutationId"] = self.client_mutation_id
+            line["result"] = self.result
+        return orjson.dumps(line)
 
     @classmethod
     def from_json(cls, line: bytes | str) -> Change:
@@ -103,6 +109,8 @@ class Change:
                 at=str(raw["at"]),
                 summary=str(raw.get("summary", "")),
                 ops=tuple(_OPS.validate_python(raw["ops"])),
+                client_mutation_id=_optional_text(raw.get("clientMutationId")),
+                result=raw.get("result"),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise ValueError(f"not a valid change: {error}") from None
@@ -124,6 +132,15 @@ def apply(model: ShowGraph, change: Change) -> None:
     for op in change.ops:
         apply_op(model, op)
     model.version = change.version
+    if change.client_mutation_id is not None:
+        attempt = Attempt(change.version, change.at, change.summary, change.result)
+        model.requests.note(change.writer, change.client_mutation_id, attempt)
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"clientMutationId: expected text, got {type(value).__name__}")
+    return value
 
 
 def apply_op(model: ShowGraph, op: Op) -> None:

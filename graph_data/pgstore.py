@@ -35,9 +35,8 @@ repeatable-read transaction.
 
 **When PostgreSQL goes away.** Reads never touch the database, so they go on
 from memory. A write fails with ``StoreUnavailableError`` and writes nothing;
-while the listener knows the database is unreachable it gives up within a
-quarter of a second instead of the full timeout, so writers are answered at
-once (readers never waited for them). The pool and the listener
+while the listener knows the database is unreachable it is refused at once,
+without trying (readers never waited for writers anyway). The pool and the listener
 reconnect by themselves, and the listener's reconnect makes the store catch up.
 """
 
@@ -92,7 +91,8 @@ _UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 # ``Change.from_json`` validates a row exactly as it validates a journal line.
 _CHANGES_AFTER = (
     "SELECT version, json_build_object('version', version, 'writer', writer,"
-    " 'at', at, 'summary', summary, 'ops', ops)::text"
+    " 'at', at, 'summary', summary, 'ops', ops,"
+    " 'clientMutationId', client_mutation_id, 'result', result)::text"
     " FROM changes WHERE version > %s ORDER BY version"
 )
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -425,6 +425,14 @@ class PostgresStore:
         the committed change stops them. Raises ``StoreUnavailableError`` when
         the database cannot be reached.
         """
+        listener = self._require_open()
+        if not listener.connected:
+            # Known to be away: answer at once. Trying would make every writer
+            # queued behind this one wait its own timeout in turn.
+            raise StoreUnavailableError(
+                f"store unavailable: {self.where} cannot be reached (the connection was "
+                f"lost {listener.outage()} ago); nothing was written"
+            )
         with model.lock.turn():
             change, others = self._commit(model, make_change)
             if change is None:
@@ -449,8 +457,7 @@ class PostgresStore:
         others: list[Change] = []
         change: Change | None = None
         committing = False
-        # While the listener cannot reach the database, answer "unavailable" at
-        # once rather than after the pool's timeout.
+        # Should the listener lose the database meanwhile, give up sooner.
         timeout = self.timeout if listener.connected else min(self.timeout, DOWN_TIMEOUT)
         try:
             # Pipelined: the lock and the read of what others committed meanwhile
@@ -488,7 +495,9 @@ class PostgresStore:
                     f"store unavailable: {self.where} cannot be reached "
                     f"({_first_line(error)}); nothing was written"
                 )
-            raise StoreUnavailableError(message, applied=others) from None
+            raise StoreUnavailableError(
+                message, applied=others, outcome_unknown=committing
+            ) from None
         except psycopg.Error as error:
             raise StoreError(f"{self.where}: {_first_line(error)}") from None
         return change, others
@@ -576,8 +585,9 @@ class PostgresStore:
 def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
     """The change row, the new head and the notification, in the caller's transaction."""
     conn.execute(
-        "INSERT INTO changes (version, writer, at, summary, ops, sources)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
+        "INSERT INTO changes"
+        " (version, writer, at, summary, ops, sources, client_mutation_id, result)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
             change.version,
             change.writer,
@@ -585,6 +595,8 @@ def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
             change.summary,
             Jsonb([op.model_dump(mode="json") for op in change.ops], dumps=orjson.dumps),
             change_sources(change),
+            change.client_mutation_id,
+            None if change.client_mutation_id is None else Jsonb(change.result, orjson.dumps),
         ),
     )
     conn.execute("UPDATE graph_head SET version = %s", (change.version,))
@@ -696,7 +708,7 @@ class _Listener:
             if again:
                 # Whatever was committed while we were away was announced to nobody.
                 self.resync = True
-                logger.warning("listening again after %s", self._outage())
+                logger.warning("listening again after %s", self.outage())
                 self.on_reconnect()
             self.connected = True
             self.down_since = None
@@ -724,7 +736,7 @@ class _Listener:
             self.down_since = datetime.now(UTC)
         self.connected = False
 
-    def _outage(self) -> str:
+    def outage(self) -> str:
         if self.down_since is None:
             return "a moment"
         return f"{(datetime.now(UTC) - self.down_since).total_seconds():.1f} s"

@@ -74,18 +74,24 @@ class StoreError(Exception):
 
 
 class StoreUnavailableError(StoreError):
-    """The store of record cannot be reached right now, and nothing was written.
+    """The store of record cannot be reached right now.
 
     Raised by a write (or a catch-up) while the database behind the store is
-    away; the graph in memory is untouched and keeps serving reads. Callers
-    answer "store unavailable" and may retry later: the store reconnects by
-    itself. ``applied`` holds changes of other writers that were applied to
-    the graph before the store went away, so the caller can still publish them.
+    away; the graph in memory is untouched and keeps serving reads. Nothing
+    was written, unless ``outcome_unknown`` (the database went away during
+    the commit, which may have gone through). Callers answer "store
+    unavailable" and may retry later: the store reconnects by itself.
+    ``applied`` holds changes of other writers that were applied to the graph
+    before the store went away, so the caller can still publish them.
     """
 
-    def __init__(self, message: str, applied: Sequence[Change] = ()) -> None:
+    def __init__(
+        self, message: str, applied: Sequence[Change] = (), *, outcome_unknown: bool = False
+    ) -> None:
         super().__init__(message)
         self.applied = list(applied)
+        # True when the database went away during the commit: the change may be written.
+        self.outcome_unknown = outcome_unknown
 
 
 class JournalStore:
@@ -332,6 +338,7 @@ class JournalStore:
 #
 #     format     "showgraph-snapshot/2"
 #     version    the graph version
+#     requests   the clientMutationIds still in the retry window (graph_data.retries)
 #     tuples     every distinct sources tuple: [["source:article"], ...]
 #     nodes      keys: [key, ...] in graph order; kinds: [kind index, ...];
 #                kind_names: ["SHOW", ...]; sources: [tuple index, ...];
@@ -435,6 +442,7 @@ def snapshot_body(model: ShowGraph) -> dict[str, Any]:
     return {
         "format": SNAPSHOT_FORMAT,
         "version": model.version,
+        "requests": model.requests.to_json(),
         "tuples": [list(value) for value in tuples],
         "nodes": {
             "keys": keys,
@@ -528,6 +536,7 @@ def model_from_snapshot_body(body: Mapping[str, Any]) -> ShowGraph:
         keys = _read_nodes(model, _get(body, "nodes", "snapshot", dict), tuples)
         _read_edges(model, _get(body, "edges", "snapshot", dict), keys, tuples)
     model.version = version
+    model.requests.load(body.get("requests") or [])  # absent in snapshots before safe retries
     return model
 
 
@@ -808,6 +817,7 @@ def _write_and_exit(model: ShowGraph, path: Path) -> NoReturn:
     """In the forked child: the snapshot file, fsynced; exit 0 only if it is complete."""
     code = 1
     try:
+        os.nice(10)  # the server's readers and writers come first for the CPU
         with path.open("wb") as handle:
             handle.write(orjson.dumps(snapshot_body(model)))
             handle.flush()

@@ -152,37 +152,78 @@ class UnlinkInput:
 
 def _write(
     info: Info, summary: str, request: Any, plan: Callable[[Edit], Any], *, cited: bool = True
-) -> tuple[Any, list[UserError]]:
-    """Plan and write one change; returns what ``plan`` returned and the user errors."""
+) -> tuple[Any, list[UserError], int]:
+    """Plan and write one change: what ``plan`` returned, the user errors and the version.
+
+    A request whose ``clientMutationId`` this writer used for a change still
+    in the retry window (``graph_data.retries``) writes nothing and gets that
+    change's result and version, so a client may retry anything it is unsure of.
+    """
     context = info.context
     if context.writer is None:  # the HTTP layer answers 401 first; this is the backstop
         raise RequestError("mutations need a bearer token (Authorization: Bearer ...)")
+    writer: str = context.writer
     model = graph_of(info)
+    retry_key: str | None = request.client_mutation_id
     outcome: dict[str, Any] = {"errors": []}
 
     def make_change(version: int) -> Change | None:
-        edit = Edit(model, context.writer or "", version)
+        # Runs in the writers' turn after catching up: every replica's keys are known.
+        earlier = model.requests.find(writer, retry_key) if retry_key is not None else None
+        if earlier is not None:
+            outcome["earlier"] = earlier
+            return None
+        edit = Edit(model, writer, version)
         edit.cite(_sources(request), required=cited)
         outcome["value"] = plan(edit)
         try:
-            return Change(version, edit.writer, tuple(edit.done()), summary)
+            ops = tuple(edit.done())
         except EditRejectedError as rejected:
             outcome["errors"] = rejected.errors
             return None
+        return Change(
+            version, writer, ops, summary, client_mutation_id=retry_key, result=outcome["value"]
+        )
 
     try:
         change, others = context.store_or_memory().write(model, make_change)
     except StoreUnavailableError as error:
         if context.published is not None:
             context.published(list(error.applied))
-        raise RequestError(
-            "the store of record is unavailable, so nothing was written; try again shortly",
-            code="STORE_UNAVAILABLE",
-        ) from None
+        raise RequestError(_unavailable(error, retry_key), code="STORE_UNAVAILABLE") from None
     if context.published is not None:
         context.published([*others, *([change] if change else [])])
+    earlier = outcome.get("earlier")
+    if earlier is not None:
+        if earlier.summary != summary:
+            message = (
+                f"clientMutationId {retry_key!r} was used for another mutation "
+                f"({earlier.summary!r}, version {earlier.version}); use a new one for each write"
+            )
+            return (
+                None,
+                [UserError(field=["input", "clientMutationId"], message=message)],
+                model.version,
+            )
+        return earlier.result, [], earlier.version
     errors = [UserError(field=["input", *e.field], message=e.message) for e in outcome["errors"]]
-    return (outcome.get("value") if change else None), errors
+    return (outcome.get("value") if change else None), errors, model.version
+
+
+def _unavailable(error: StoreUnavailableError, retry_key: str | None) -> str:
+    """What a client may do after a 503: retry, and whether that is known to be safe."""
+    if not error.outcome_unknown:
+        return "the store of record is unavailable, so nothing was written; try again shortly"
+    safe = (
+        "a retry with the same clientMutationId is safe: if it was written, the retry writes "
+        "nothing and answers as the first attempt"
+        if retry_key is not None
+        else "send a clientMutationId with mutations to make such retries safe"
+    )
+    return (
+        "the store of record went away while this change was being committed, so whether it "
+        f"was written is unknown; {safe}"
+    )
 
 
 def _sources(request: Any) -> SourceRequest:
@@ -196,13 +237,14 @@ def _sources(request: Any) -> SourceRequest:
 
 
 def _node_payload(
-    info: Info, key: str | None, errors: list[UserError], request: Any
+    info: Info, written: tuple[Any, list[UserError], int], request: Any
 ) -> NodePayload:
+    key, errors, version = written
     node = graph_of(info).node(key) if key and not errors else None
     return NodePayload(
         node=wrap(node) if node else None,
         user_errors=errors,
-        graph_version=graph_of(info).version,
+        graph_version=version,
         client_mutation_id=request.client_mutation_id,
     )
 
@@ -322,8 +364,8 @@ def _create_resolver(kind: NodeKind, input_type: type) -> Any:
             return create_node(edit, kind, _input_values(kind, input.fields), input.id, parent)
 
         summary = f"create {kind.value.lower()}"
-        key, errors = _write(info, summary, input, plan, cited=kind is not NodeKind.SOURCE)
-        return _node_payload(info, key, errors, input)
+        written = _write(info, summary, input, plan, cited=kind is not NodeKind.SOURCE)
+        return _node_payload(info, written, input)
 
     resolve.__annotations__ = {"info": Info, "input": input_type, "return": NodePayload}
     return strawberry.mutation(resolver=resolve, description=f"Create {a_kind(kind)}.")
@@ -339,8 +381,7 @@ def _update_resolver(kind: NodeKind, input_type: type) -> Any:
             update_node(edit, key, _input_values(kind, input.fields))
             return key
 
-        found, errors = _write(info, f"update {key}", input, plan)
-        return _node_payload(info, found, errors, input)
+        return _node_payload(info, _write(info, f"update {key}", input, plan), input)
 
     resolve.__annotations__ = {"info": Info, "input": input_type, "return": NodePayload}
     return strawberry.mutation(resolver=resolve, description=f"Change facts of {a_kind(kind)}.")
@@ -362,13 +403,13 @@ def _mutation_fields() -> dict[str, Any]:
 
 def _delete_node(info: Info, input: DeleteNodeInput) -> DeletePayload:
     key = decode_id(input.id)
-    deleted, errors = _write(
+    deleted, errors, version = _write(
         info, f"delete {key}", input, lambda e: delete_node(e, key, input.cascade)
     )
     return DeletePayload(
         deleted_ids=[strawberry.ID(encode_key(k)) for k in deleted or ()],
         user_errors=errors,
-        graph_version=graph_of(info).version,
+        graph_version=version,
         client_mutation_id=input.client_mutation_id,
     )
 
@@ -386,21 +427,28 @@ def _link_nodes(info: Info, input: LinkInput) -> LinkPayload:
     elif input.relation is Relation.RELATED_TO:
         props = {"kind": input.kind}
     summary = f"link {source} {input.relation.value} {target}"
-    _, errors = _write(
+    _, errors, version = _write(
         info, summary, input, lambda e: link(e, source, input.relation, target, props)
     )
-    return _link_payload(info, source, target, input, errors)
+    return _link_payload(info, source, target, input, errors, version)
 
 
 def _unlink_nodes(info: Info, input: UnlinkInput) -> LinkPayload:
     source, target = decode_id(input.from_), decode_id(input.to)
     summary = f"unlink {source} {input.relation.value} {target}"
-    _, errors = _write(info, summary, input, lambda e: unlink(e, source, input.relation, target))
-    return _link_payload(info, source, target, input, errors)
+    _, errors, version = _write(
+        info, summary, input, lambda e: unlink(e, source, input.relation, target)
+    )
+    return _link_payload(info, source, target, input, errors, version)
 
 
 def _link_payload(
-    info: Info, source: str, target: str, input: LinkInput | UnlinkInput, errors: list[UserError]
+    info: Info,
+    source: str,
+    target: str,
+    input: LinkInput | UnlinkInput,
+    errors: list[UserError],
+    version: int,
 ) -> LinkPayload:
     graph = graph_of(info)
     ends = [graph.node(source), graph.node(target)]
@@ -409,7 +457,7 @@ def _link_payload(
         target=wrap(ends[1]) if ends[1] else None,
         relation=input.relation,
         user_errors=errors,
-        graph_version=graph.version,
+        graph_version=version,
         client_mutation_id=input.client_mutation_id,
     )
 

@@ -193,3 +193,56 @@ def test_memo_tables_are_kept_until_the_next_change() -> None:
     assert model.memo("something else") == {}
     model.add_edge("actor:a", "character:x", Relation.PORTRAYS, ARTICLE)
     assert model.memo("characters of actors") == {}
+
+
+def test_counts_follow_every_change_and_every_bulk_load() -> None:
+    """The cost analysis reads counts without a lock, so they are kept, not derived."""
+    model = load_graph()
+    assert model.count(NodeKind.ACTOR) == len(model.nodes_of(NodeKind.ACTOR)) == 6
+    for name in ("Jenny Walser", "Jenny Walser (actor)"):  # the second replaces the first
+        fields = ActorFields(name=name)
+        model.add_node(GraphNode("actor:jenny-walser", NodeKind.ACTOR, fields, ARTICLE))
+    assert model.count(NodeKind.ACTOR) == 7
+    model.remove_node("actor:kit-connor")
+    assert model.count(NodeKind.ACTOR) == 6
+    for kind in NodeKind:
+        assert model.count(kind) == len(model.nodes_of(kind))
+
+
+def test_orders_after_changes_equal_orders_worked_out_afresh() -> None:
+    """Each change forgets only the orders it can change; what is kept must still be right."""
+    from dataclasses import replace
+
+    model = load_graph()
+
+    def warm() -> None:
+        for kind in NodeKind:
+            model.nodes_of(kind)
+
+    def afresh() -> dict[NodeKind, list[str]]:
+        fresh = ShowGraph(model.graph)  # the same graph, nothing derived yet
+        fresh._counts = model._counts
+        return {kind: [n.key for n in fresh.nodes_of(kind)] for kind in NodeKind}
+
+    def kept() -> dict[NodeKind, list[str]]:
+        return {kind: [n.key for n in model.nodes_of(kind)] for kind in NodeKind}
+
+    warm()
+    model.add_node(GraphNode("actor:aaron", NodeKind.ACTOR, ActorFields(name="Aaron"), ARTICLE))
+    assert kept() == afresh()
+    season = model.nodes_of(NodeKind.SEASON)[0]
+    warm()
+    model.add_node(replace(season, data=season.data.model_copy(update={"number": 99})))
+    assert kept() == afresh()
+    episode = model.nodes_of(NodeKind.EPISODE)[0]
+    [(parent, _)] = [
+        (u, r) for u, r in model.graph.pred[episode.key].items() if Relation.HAS_EPISODE in r
+    ]
+    other = next(s.key for s in model.nodes_of(NodeKind.SEASON) if s.key != parent)
+    warm()
+    model.remove_edge(parent, episode.key, Relation.HAS_EPISODE)
+    model.add_edge(other, episode.key, Relation.HAS_EPISODE, ARTICLE)
+    assert kept() == afresh()
+    warm()
+    model.remove_node(model.nodes_of(NodeKind.SHOW)[0].key)
+    assert kept() == afresh()

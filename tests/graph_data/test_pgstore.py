@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,10 @@ def test_first_start_loads_the_dataset_and_seeds_snapshot_0(
     store, model = stores()
     assert (model.version, model.count(NodeKind.ACTOR)) == (0, 6)
     assert rows(pg_dsn, "SELECT version, format FROM snapshots") == [(0, SNAPSHOT_FORMAT)]
-    assert rows(pg_dsn, "SELECT version, name FROM schema_migrations") == [(1, "initial")]
+    assert rows(pg_dsn, "SELECT version, name FROM schema_migrations") == [
+        (1, "initial"),
+        (2, "client_mutation_ids"),
+    ]
     assert not store.behind()
 
 
@@ -136,7 +140,7 @@ def test_a_snapshot_every_n_changes_and_start_up_from_it(
 def test_db_init_and_db_snapshot(
     pg_dsn: str, stores: Callable[..., tuple[PostgresStore, ShowGraph]]
 ) -> None:
-    assert db_init(pg_dsn) == [1]
+    assert db_init(pg_dsn) == [1, 2]
     assert db_init(pg_dsn) == []
     store, model = stores()
     write(store, model, "Jenny Walser")
@@ -240,8 +244,8 @@ def test_the_change_table_is_append_only(
 
 
 def test_migrations_run_once(pg_dsn: str) -> None:
-    assert [m.version for m in known_migrations()] == [1]
-    assert migrate(pg_dsn) == [1]
+    assert [m.version for m in known_migrations()] == [1, 2]
+    assert migrate(pg_dsn) == [1, 2]
     before = rows(pg_dsn, "SELECT version, name, applied_at FROM schema_migrations")
     assert migrate(pg_dsn) == []
     assert rows(pg_dsn, "SELECT version, name, applied_at FROM schema_migrations") == before
@@ -251,7 +255,7 @@ def test_a_newer_schema_stops_start_up_naming_both_versions(pg_dsn: str) -> None
     migrate(pg_dsn)
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("INSERT INTO schema_migrations (version, name) VALUES (42, 'future')")
-    expected = r"schema is at version 42, but this showgraph knows migrations up to version 1"
+    expected = r"schema is at version 42, but this showgraph knows migrations up to version 2"
     with pytest.raises(SchemaTooNewError, match=expected):
         migrate(pg_dsn)
     with pytest.raises(SchemaTooNewError, match=expected):
@@ -361,3 +365,23 @@ def test_a_nul_in_a_name_is_the_same_user_error_as_on_the_journal_and_writes_not
     }
     assert model.version == 0
     assert rows(pg_dsn, "SELECT count(*) FROM changes") == [(0,)]
+
+
+def test_every_replica_knows_the_retry_keys_of_the_others(
+    stores: Callable[..., tuple[PostgresStore, ShowGraph]],
+) -> None:
+    first, one = stores(snapshot_every=1)
+    second, two = stores()
+
+    def keyed(version: int) -> Change:
+        made = actor_change(one, "Jenny Walser")(version)
+        return replace(made, client_mutation_id="retry-me", result="actor:jenny-walser")
+
+    first.write(one, keyed)
+    first.settle()  # the snapshot at 1 carries the key too
+    follow(second, two, 1)
+    for model in (one, two, stores()[1]):  # a replica, and a fresh start from the snapshot
+        attempt = model.requests.find("alice", "retry-me")
+        assert attempt is not None
+        assert (attempt.version, attempt.result) == (1, "actor:jenny-walser")
+        assert model.requests.find("bob", "retry-me") is None

@@ -393,3 +393,50 @@ def test_an_id_made_from_a_long_name_is_bounded_and_stays_unique(writer: Writer)
     slug = "-".join(["walser"] * 28)[:80].rstrip("-")
     assert ids == [gid(f"Actor:{slug}"), gid(f"Actor:{slug}-2")]
     assert len(slug) <= 80
+
+
+RETRIED = {
+    "fields": {"name": "Jenny Walser"},
+    "newSource": {"title": "Netflix cast announcement"},
+    "clientMutationId": "create-jenny-1",
+}
+
+
+def test_a_retry_with_the_same_client_mutation_id_writes_nothing(writer: Writer) -> None:
+    first = writer.run(CREATE_ACTOR, input=RETRIED)["createActor"]
+    writer.run(CREATE_ACTOR, input={**RETRIED, "clientMutationId": None})  # no key: written
+    retry = writer.run(CREATE_ACTOR, input=RETRIED)["createActor"]
+    assert retry == first  # the first attempt's node and version; no "jenny-walser-2"
+    assert writer.graph.version == 2
+    assert writer.graph.node("actor:jenny-walser-3") is None
+    # Another writer's key is its own.
+    other = writer.run(CREATE_ACTOR, writer="bob", input=RETRIED)["createActor"]
+    assert (other["graphVersion"], other["userErrors"]) == (3, [])
+
+
+def test_a_retry_key_survives_a_snapshot_and_a_restart(writer: Writer) -> None:
+    first = writer.run(CREATE_ACTOR, input=RETRIED)["createActor"]
+    writer.store.close(writer.graph)  # snapshot: the journal is emptied
+    again = Writer(writer.store.data_dir)
+    assert again.run(CREATE_ACTOR, input=RETRIED)["createActor"] == first
+    assert again.graph.version == 1
+
+
+def test_a_retry_key_used_for_another_mutation_is_refused(writer: Writer) -> None:
+    writer.run(CREATE_ACTOR, input=RETRIED)
+    update = """mutation($input: UpdateActorInput!) { updateActor(input: $input) {
+      node { id } userErrors { field message } graphVersion } }"""
+    answer = writer.run(
+        update,
+        input={
+            "id": gid("Actor:kit-connor"),
+            "fields": {"name": "Kit"},
+            "sources": [gid("Source:article")],
+            "clientMutationId": "create-jenny-1",
+        },
+    )["updateActor"]
+    assert answer["node"] is None
+    [error] = answer["userErrors"]
+    assert error["field"] == ["input", "clientMutationId"]
+    assert "was used for another mutation ('create actor', version 1)" in error["message"]
+    assert writer.graph.version == 1
