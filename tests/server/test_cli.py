@@ -461,3 +461,10 @@ def test_a_damaged_journal_is_one_line_naming_file_and_line(tmp_path: Path) -> N
     line = one_line_failure("serve", "--port", "0", "--data-dir", str(tmp_path))
     assert line.startswith("showgraph: cannot start: ")
     assert "journal.jsonl: line 1" in line
+
+
+def test_a_damaged_snapshot_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "snapshot.json").write_text('{"format": "x", "vers')
+    line = one_line_failure("serve", "--port", "0", "--data-dir", str(tmp_path))
+    assert line.startswith(f"showgraph: cannot start: {tmp_path / 'snapshot.json'}: ")
+    assert "repair or move the damaged file" in line
