@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = " ".join(str(error).split())
         print(
             f"showgraph: cannot start: {reason}; repair or move the damaged file "
-            "(see docs/deployment.md) and start again",
+            '(docs/deployment.md, "If start-up stops on a damaged file") and start again',
             file=sys.stderr,
         )
         return 1
