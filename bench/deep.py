@@ -20,6 +20,35 @@ from graph_data.kinds import NodeKind
 
 SMALL_QUERY = "{ actors { nodes { name characters { name } } } }"
 
+# Where a request body holds this marker, the load tools put a value no other
+# request of the run had (``loadgen.py``, ``pyload.py``), so that every request
+# is new to the server: cases (f) and (g).
+VARY = "VARY"
+
+# (f) the same document each time, a new variable value each request. The list
+# also names two real actors, so the answer is not empty.
+VARIABLES_QUERY = (
+    "query Actors($n: String!) { actors(where: {name: {in: [$n, NAMES]}}) "
+    "{ nodes { name characters { name } } } }"
+)
+
+# (g) a document the server has never seen, each request: the small query under
+# a new alias.
+NEW_DOCUMENT_QUERY = "{ a" + VARY + ": actors { nodes { name characters { name } } } }"
+
+
+def variables_body(names: list[str]) -> bytes:
+    """(f)'s request body: a fixed document naming ``names``, ``$n`` a new value (``VARY``)."""
+    listed = ", ".join(orjson.dumps(name).decode() for name in names)
+    query = VARIABLES_QUERY.replace("NAMES", listed)
+    return orjson.dumps({"query": query, "variables": {"n": "Nobody " + VARY}})
+
+
+def new_document_body() -> bytes:
+    """(g)'s request body: the small query under an alias made new per request (``VARY``)."""
+    return orjson.dumps({"query": NEW_DOCUMENT_QUERY})
+
+
 # show -> seasons -> episodes -> characters -> portrayals -> actor -> characters
 DEEP_SELECTION = (
     "name seasons { number episodes { number title characters { name "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,33 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 """
+
+
+# Requests made new per request: the body is split at the marker and joined with a
+# token no other request of the run has (the run's tag, wrk's thread, a count).
+# wrk builds each request in ``request()`` (its per-request hook); each thread
+# has its own Lua state, so the thread number keeps their tokens apart.
+_VARY_LUA = """
+local parts = {%s}
+local tag = "%s"
+local made = 0
+local count = 0
+thread_number = 0
+setup = function(thread)
+  made = made + 1
+  thread:set("thread_number", made)
+end
+request = function()
+  count = count + 1
+  local body = table.concat(parts, tag .. "x" .. thread_number .. "x" .. count)
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def run_tag() -> str:
+    """A fresh alphanumeric tag, so no two runs (nor warm-ups) send the same token."""
+    return "t" + secrets.token_hex(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +106,25 @@ def measure(
     load: Load,
     wrk: str | None,
     headers: tuple[tuple[str, str], ...] = (),
+    vary: str | None = None,
 ) -> Measurement:
-    """One load run against ``url`` (POSTing ``body`` as JSON when given, with ``headers``)."""
+    """One load run against ``url`` (POSTing ``body`` as JSON when given, with ``headers``).
+
+    With ``vary``, every occurrence of that marker in ``body`` is replaced, per
+    request, by a token no other request of the run has.
+    """
     if wrk:
-        return _run_wrk(wrk, url, body, load, headers)
-    return _run_pyload(url, body, load, headers)
+        return _run_wrk(wrk, url, body, load, headers, vary)
+    return _run_pyload(url, body, load, headers, vary)
 
 
 def _run_wrk(
-    wrk: str, url: str, body: bytes | None, load: Load, headers: tuple[tuple[str, str], ...]
+    wrk: str,
+    url: str,
+    body: bytes | None,
+    load: Load,
+    headers: tuple[tuple[str, str], ...],
+    vary: str | None = None,
 ) -> Measurement:
     script = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers) + _DONE_LUA
     if body is not None:
@@ -99,6 +137,9 @@ def _run_wrk(
             'wrk.headers["Accept"] = "application/json"\n'
             f"wrk.body = [==[{text}]==]\n" + script
         )
+        if vary is not None:
+            parts = ", ".join(f"[==[{part}]==]" for part in text.split(vary))
+            script += _VARY_LUA % (parts, run_tag())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
     try:
@@ -120,7 +161,11 @@ def _run_wrk(
 
 
 def _run_pyload(
-    url: str, body: bytes | None, load: Load, headers: tuple[tuple[str, str], ...]
+    url: str,
+    body: bytes | None,
+    load: Load,
+    headers: tuple[tuple[str, str], ...],
+    vary: str | None = None,
 ) -> Measurement:
     with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as file:
         file.write(body or b"")
@@ -139,6 +184,8 @@ def _run_pyload(
             command += ["--body-file", file.name]
         for name, value in headers:
             command += ["--header", f"{name}: {value}"]
+        if vary is not None:
+            command += ["--vary", vary, "--tag", run_tag()]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:
         os.unlink(file.name)

@@ -7,15 +7,21 @@ long, one request in flight per connection, and prints one JSON line in the
 same shape as the harness's wrk script: requests, duration, errors, p50 and
 p99 latency in microseconds. It is slower than wrk, so with it the absolute
 req/s figures are lower; ratios stay meaningful because every case uses it.
+
+With ``--vary MARKER`` every occurrence of MARKER in the body is replaced, per
+request, by a token no other request has (``--tag``, the connection, a count),
+as the harness's wrk script does in its ``request()`` hook.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,12 +52,33 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
+Requests = Callable[[], bytes]
+
+
+def request_maker(
+    url: str, body: bytes | None, headers: list[str], vary: str | None, token: str
+) -> Requests:
+    """The next request's bytes: always the same ones, or (``vary``) a new token in each."""
+    if vary is None or body is None:
+        fixed = build_request(url, body, headers)
+        return lambda: fixed
+    parts = body.split(vary.encode())
+    counter = itertools.count(1)
+    return lambda: build_request(url, f"{token}x{next(counter)}".encode().join(parts), headers)
+
+
 async def connection(
-    host: str, port: int, request: bytes, deadline: float, latencies: list[int], errors: list[int]
+    host: str,
+    port: int,
+    requests: Requests,
+    deadline: float,
+    latencies: list[int],
+    errors: list[int],
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
+            request = requests()
             started = time.perf_counter_ns()
             writer.write(request)
             status = await read_response(reader)
@@ -63,10 +90,15 @@ async def connection(
 
 
 async def run(
-    url: str, body: bytes | None, connections: int, seconds: float, headers: list[str]
+    url: str,
+    body: bytes | None,
+    connections: int,
+    seconds: float,
+    headers: list[str],
+    vary: str | None = None,
+    tag: str = "t",
 ) -> dict[str, int]:
     parts = urlsplit(url)
-    request = build_request(url, body, headers)
     latencies: list[int] = []
     errors: list[int] = []
     started = time.perf_counter()
@@ -76,12 +108,12 @@ async def run(
             connection(
                 parts.hostname or "127.0.0.1",
                 parts.port or 80,
-                request,
+                request_maker(url, body, headers, vary, f"{tag}x{number}"),
                 deadline,
                 latencies,
                 errors,
             )
-            for _ in range(connections)
+            for number in range(connections)
         )
     )
     duration = time.perf_counter() - started
@@ -108,6 +140,8 @@ def main() -> int:
     parser.add_argument("--header", action="append", default=[], help="an extra 'Name: value'")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--vary", help="a marker in the body replaced by a new token per request")
+    parser.add_argument("--tag", default="t", help="alphanumeric start of those tokens")
     args = parser.parse_args()
     body = args.body_file.read_bytes() if args.body_file else None
     loop_factory = None
@@ -118,7 +152,17 @@ def main() -> int:
     except ImportError:
         pass
     with asyncio.Runner(loop_factory=loop_factory) as runner:
-        result = runner.run(run(args.url, body, args.connections, args.seconds, args.header))
+        result = runner.run(
+            run(
+                args.url,
+                body,
+                args.connections,
+                args.seconds,
+                args.header,
+                args.vary,
+                args.tag,
+            )
+        )
     print(json.dumps(result))
     return 0
 

@@ -45,7 +45,6 @@ from deep import SMALL_QUERY
 from loadgen import Load, Measurement, ensure_wrk, measure
 from run import (  # bench/run.py: starting and stopping processes, the same way
     ROOT,
-    SERVER_ENV,
     _git_describe,
     answer,
     cpu_busy,
@@ -61,7 +60,7 @@ from run import (  # bench/run.py: starting and stopping processes, the same way
 from graph_data import BUILTIN_DATASET
 
 TOKEN = "bench-token-0123456789abcdef"
-ENV = {**SERVER_ENV, "SHOWGRAPH_TOKENS": f"bench={TOKEN}"}
+ENV = {"SHOWGRAPH_TOKENS": f"bench={TOKEN}"}  # otherwise the defaults, as users run it
 NO_CACHE = (("Cache-Control", "no-cache"),)
 CREATE = (
     "mutation($name: String!) { createActor(input: {fields: {name: $name}, "

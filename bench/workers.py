@@ -2,7 +2,7 @@
 
 ``python bench/workers.py [--quick] [--seconds 10]`` generates the dataset of
 ``bench/run.py`` and, for each N, starts ``showgraph serve --workers N`` on a
-free port (with run.py's ``SERVER_ENV``), then measures under run.py's fixed
+free port (default settings), then measures under run.py's fixed
 load (16 connections, 2 threads by default):
 
   small     ``bench/deep.py``'s ``SMALL_QUERY`` with ``Cache-Control: no-cache``,
@@ -47,7 +47,6 @@ from deep import SMALL_QUERY, write_bench_dataset  # noqa: E402  (after the venv
 from loadgen import Load, Measurement, ensure_wrk, measure  # noqa: E402
 from run import (  # noqa: E402  (bench/run.py: processes and requests, the same way)
     NO_CACHE,
-    SERVER_ENV,
     _git_describe,
     answer,
     cpu_busy,
@@ -198,9 +197,7 @@ def run(options: Options) -> dict[str, Any]:
             command = server_command(port, dataset, options.log_level, ["--workers", str(n)])
             commands[str(n)] = command
             log = work / f"server-{n}.log"
-            with started(
-                f"showgraph serve --workers {n}", command, port, log, SERVER_ENV
-            ) as server:
+            with started(f"showgraph serve --workers {n}", command, port, log) as server:
                 small_raw, _ = answer(server.url, SMALL_QUERY)
                 cases: dict[str, Any] = {}
                 for name, headers in CASES.items():
@@ -242,7 +239,7 @@ def run(options: Options) -> dict[str, Any]:
         "load": asdict(options.load),
         "load_tool": tool,
         "dataset": dataset_info,
-        "server": {"commands": commands, "env": SERVER_ENV},
+        "server": {"commands": commands},
         "query": SMALL_QUERY,
         "warm_up_per_worker": options.warm_up,
         "workers": runs,

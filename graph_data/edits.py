@@ -45,6 +45,9 @@ from graph_data.model import GraphNode, ShowGraph, node_key
 from graph_data.records import FIELDS_OF
 
 K = NodeKind
+# Ids made from names are cut to this many characters (before a "-2" suffix), so a
+# long name does not become a long id in every URL, key and index.
+SLUG_MAX = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,7 +468,8 @@ def _cites(sources: Sequence[str], field_sources: Mapping[str, Sequence[str]], k
 def _slug(model: ShowGraph, kind: NodeKind, data: Mapping[str, Any] | None) -> str:
     """An id made from the name or title, unique within its kind."""
     label = str((data or {}).get("name") or (data or {}).get("title") or kind.value.lower())
-    base = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or kind.value.lower()
+    base = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:SLUG_MAX].rstrip("-")
+    base = base or kind.value.lower()
     candidate, n = base, 1
     while model.node(node_key(kind, candidate)) is not None:
         n += 1

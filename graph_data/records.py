@@ -14,6 +14,7 @@ sources. Links become edges; only facts live on nodes, so there is one truth.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -23,6 +24,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -41,6 +43,29 @@ def _check_id(value: str) -> str:
     return value
 
 
+def text_problem(value: Any) -> str | None:
+    """Why a value (or a string inside it) cannot be stored, or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character (\\u0000), which cannot be stored"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains a lone surrogate character, which is not valid Unicode text"
+        return None
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = (*value.keys(), *value.values())
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return None
+    for item in items:
+        problem = text_problem(item)
+        if problem is not None:
+            return problem
+    return None
+
+
 def _check_sources(value: tuple[str, ...]) -> tuple[str, ...]:
     if not value:
         raise ValueError("needs at least one source id: every fact names where it comes from")
@@ -54,7 +79,16 @@ Date = Annotated[
     PlainValidator(PartialDate.coerce),
     PlainSerializer(PartialDate.iso, return_type=str),
 ]
-Text = Annotated[str, Field(min_length=1)]
+# Maximum lengths of free text (docs/api.md, "Limits of input"): far above any real
+# name or summary, low enough that one request cannot store megabytes in a field.
+NAME_MAX = 200
+SHORT_TEXT_MAX = 500
+URL_MAX = 2_000
+LONG_TEXT_MAX = 20_000
+Text = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX)]
+LongText = Annotated[str, Field(min_length=1, max_length=LONG_TEXT_MAX)]
+Url = Annotated[str, Field(max_length=URL_MAX)]
 # Numbers and booleans are taken only as themselves: a quoted '5' is text, not 5,
 # and 'yes' is not true; pydantic would otherwise convert them silently.
 Count = Annotated[int, Field(ge=0, strict=True)]
@@ -69,6 +103,20 @@ class _Model(BaseModel):
         populate_by_name=True,
         str_strip_whitespace=True,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        """Refuse text that a store cannot keep, the same for every store and the loader.
+
+        PostgreSQL's text and jsonb hold no NUL, and a lone surrogate has no UTF-8
+        form; checking here, where every input becomes a record, means the journal
+        and PostgreSQL refuse the same input with the same message.
+        """
+        problem = text_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Sourced(_Model):
@@ -97,10 +145,10 @@ class Sourced(_Model):
 class SourceFields(_Model):
     title: Text
     kind: SourceKind
-    url: str | None = None
-    publisher: str | None = None
+    url: Url | None = None
+    publisher: ShortText | None = None
     published_on: Date | None = None
-    note: str | None = None
+    note: LongText | None = None
 
 
 class CreatorFields(_Model):
@@ -114,9 +162,9 @@ class WorkFields(_Model):
 
 class ShowFields(_Model):
     name: Text
-    synopsis: str | None = None
+    synopsis: LongText | None = None
     genres: tuple[Text, ...] = ()
-    network: str | None = None
+    network: ShortText | None = None
 
 
 class Viewership(Sourced):
@@ -125,7 +173,7 @@ class Viewership(Sourced):
     hours_viewed: Annotated[float, Field(gt=0, strict=True)]
     period_start: Date | None = None
     period_end: Date | None = None
-    label: str | None = None
+    label: ShortText | None = None
 
 
 class SeasonFields(_Model):
@@ -150,13 +198,13 @@ class EpisodeFields(_Model):
 class SceneFields(_Model):
     kind: SceneKind = SceneKind.SCENE
     order: Annotated[int, Field(ge=1, strict=True)] | None = None
-    summary: Text
-    location: str | None = None
+    summary: LongText
+    location: ShortText | None = None
 
 
 class CharacterFields(_Model):
     name: Text
-    full_name: str | None = None
+    full_name: Text | None = None
     aliases: tuple[Text, ...] = ()
 
 
@@ -166,9 +214,9 @@ class ActorFields(_Model):
 
 class EventFields(_Model):
     name: Text
-    description: str | None = None
-    location: str | None = None
-    organizer: str | None = None
+    description: LongText | None = None
+    location: ShortText | None = None
+    organizer: ShortText | None = None
     date: Date | None = None
 
 
@@ -261,7 +309,7 @@ class PortrayalRecord(Sourced):
     character: Id
     show: Id | None = None
     role: CastRole
-    credited_name: str | None = None
+    credited_name: Text | None = None
     episodes: tuple[Id, ...] | None = None
 
 

@@ -178,18 +178,28 @@ class JournalStore:
         for start, line, complete in _lines(journal):
             self._line += 1
             try:
-                change = Change.from_json(line) if complete else None
+                change = Change.from_json(line)
             except ValueError as error:
-                if not _at_end(journal):
+                if complete and not _at_end(journal):
                     raise StoreError(f"{self.journal_path}: line {self._line}: {error}") from None
                 change = None
+            if change is not None and not complete:
+                # A whole record whose final newline was lost: keep it, and end the
+                # line so that the next append starts on a line of its own.
+                with self.journal_path.open("ab") as writable:
+                    writable.write(b"\n")
+                    os.fsync(writable.fileno())
+                journal.seek(0, os.SEEK_END)
             if change is None:
                 # Under the file lock nobody is mid-append: this is a crashed writer's
                 # torn last line, whose write was never acknowledged.
+                version = re.match(rb'\s*\{\s*"version"\s*:\s*(\d+)', line)
                 logger.warning(
-                    "%s: line %d is incomplete (a crash mid-write); dropped",
+                    "%s: line %d is incomplete (a crash mid-write): change %s, %d bytes dropped",
                     self.journal_path,
                     self._line,
+                    version.group(1).decode() if version else "of unknown version",
+                    journal.seek(0, os.SEEK_END) - start,
                 )
                 self._line -= 1
                 self._truncate(start)

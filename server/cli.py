@@ -90,12 +90,33 @@ def _shown(value: object) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    import psycopg
+
+    from graph_data.store import StoreError, StoreUnavailableError
+
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
     except ValueError as error:  # a bad setting: say which, no traceback
         print(f"showgraph: {error}", file=sys.stderr)
         return 2
+    except (StoreUnavailableError, psycopg.OperationalError) as error:
+        # One line for an operator, not a traceback: what failed and what to do.
+        reason = " ".join(str(error).split())
+        print(
+            f"showgraph: cannot start: {reason}; check that the database is running and "
+            "that --store (SHOWGRAPH_STORE) points at it",
+            file=sys.stderr,
+        )
+        return 1
+    except StoreError as error:
+        reason = " ".join(str(error).split())
+        print(
+            f"showgraph: cannot start: {reason}; repair or move the damaged file "
+            '(docs/deployment.md, "If start-up stops on a damaged file") and start again',
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -176,6 +197,7 @@ def _serve(args: argparse.Namespace) -> int:
     own process; the dataset is checked here first, so that they are not
     spawned only to fail, unless they will start from a snapshot instead.
     """
+    import logging
     import logging.config
 
     import uvicorn
@@ -190,10 +212,17 @@ def _serve(args: argparse.Namespace) -> int:
         from server.app import create_app, freeze_heap
 
         logging.config.dictConfig(log_config(settings.log_level))
+        # While the store opens, the pool's per-attempt warnings would bury the one
+        # line main() prints if it cannot; afterwards they report outages again.
+        pool_log = logging.getLogger("psycopg.pool")
+        level = pool_log.level
+        pool_log.setLevel(logging.ERROR)
         try:
             app = create_app(settings)
         except DatasetError as error:
             return _refuse(settings.dataset, error.problems)
+        finally:
+            pool_log.setLevel(level)
         freeze_heap()
     elif not _starts_from_snapshot(settings):
         _, problems = check_dataset(settings.dataset)

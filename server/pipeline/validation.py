@@ -1,19 +1,123 @@
-"""The validate stage: the specification's rules, once per document.
+"""The validate stage: the specification's rules, once per document, only those that can fire.
 
 The rules are graphql-core's ``specified_rules`` plus the two Strawberry adds
 (as its own validation does); without introspection, ``__schema``/``__type``
 are refused and no error suggests a field, argument or type name. The
 verdict is kept on the parsed document (``Documents``), so a repeated
 document is validated once.
+
+A new document is checked only against the rules its features can break
+(``document_features``, ``rules_for``): a document without variables cannot
+break a variable rule, one without fragments no fragment rule, one without
+directives no directive rule, and so on. graphql-core runs its rules side by
+side in one traversal, each reporting its errors where it finds them, so
+leaving out rules that report nothing leaves the others' errors, their order
+and their locations exactly as they were; ``tests/server/test_validation.py``
+compares the two verdicts on generated valid and invalid documents. For the
+small query ``{ actors { nodes { name characters { name } } } }`` this took
+validation from about 1,100 µs (all 34 rules) to about 200 (4 rules), measured
+with ``time.process_time`` over repeated runs in one process. A rule this
+module does not know always runs.
 """
 
 from __future__ import annotations
 
-from graphql import ASTValidationRule, GraphQLError, GraphQLSchema, specified_rules, validate
+from collections.abc import Iterable
+from functools import lru_cache
+
+from graphql import (
+    ArgumentNode,
+    ASTValidationRule,
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    ListValueNode,
+    Node,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableDefinitionNode,
+    VariableNode,
+    specified_rules,
+    validate,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from schema.build import STRAWBERRY_RULES
 from server.pipeline.documents import Document
+
+# Features of a document, each the reason some rules can report an error.
+EVERYTHING = "everything"  # something this module does not look into: run every rule
+ALWAYS = "always"  # every executable document: its fields
+NOT_EXECUTABLE = "a type-system definition"
+OPERATIONS = "more than one operation"
+NOT_QUERY = "a mutation or subscription"
+SUBSCRIPTION = "a subscription"
+FRAGMENT_DEFINITIONS = "fragment definitions"
+SPREADS = "fragment spreads"
+INLINE_FRAGMENTS = "inline fragments"
+TYPE_CONDITIONS = "type conditions"
+VARIABLE_DEFINITIONS = "variable definitions"
+VARIABLES = "variables used"
+DIRECTIVES = "directives"
+ARGUMENTS = "arguments"
+OBJECT_VALUES = "input object values"
+INTROSPECTION = "__schema or __type"
+REPEATED_KEYS = "a response key twice in one selection set"
+
+# The features that let each rule report anything: a rule runs when the
+# document has one of them. Each entry was read off the rule's visitor (which
+# nodes it enters, and what must be there for it to report).
+CAN_FIRE: dict[str, frozenset[str]] = {
+    name: frozenset(features) | {EVERYTHING}
+    for name, features in {
+        "ExecutableDefinitionsRule": [NOT_EXECUTABLE],
+        "KnownOperationTypesRule": [NOT_QUERY],
+        "UniqueOperationNamesRule": [OPERATIONS],
+        "LoneAnonymousOperationRule": [OPERATIONS],
+        "SingleFieldSubscriptionsRule": [SUBSCRIPTION],
+        "KnownTypeNamesRule": [VARIABLE_DEFINITIONS, FRAGMENT_DEFINITIONS, TYPE_CONDITIONS],
+        "FragmentsOnCompositeTypesRule": [FRAGMENT_DEFINITIONS, TYPE_CONDITIONS],
+        "VariablesAreInputTypesRule": [VARIABLE_DEFINITIONS],
+        "ScalarLeafsRule": [ALWAYS],
+        "FieldsOnCorrectTypeRule": [ALWAYS],
+        "UniqueFragmentNamesRule": [FRAGMENT_DEFINITIONS],
+        "KnownFragmentNamesRule": [SPREADS],
+        "NoUnusedFragmentsRule": [FRAGMENT_DEFINITIONS],
+        "PossibleFragmentSpreadsRule": [SPREADS, INLINE_FRAGMENTS],
+        "NoFragmentCyclesRule": [FRAGMENT_DEFINITIONS],
+        "UniqueVariableNamesRule": [VARIABLE_DEFINITIONS],
+        "NoUndefinedVariablesRule": [VARIABLES],
+        "NoUnusedVariablesRule": [VARIABLE_DEFINITIONS],
+        "KnownDirectivesRule": [DIRECTIVES],
+        "UniqueDirectivesPerLocationRule": [DIRECTIVES],
+        "DeferStreamDirectiveOnRootField": [DIRECTIVES],
+        "DeferStreamDirectiveOnValidOperationsRule": [DIRECTIVES],
+        "DeferStreamDirectiveLabel": [DIRECTIVES],
+        "StreamDirectiveOnListField": [DIRECTIVES],
+        "KnownArgumentNamesRule": [ARGUMENTS],
+        "UniqueArgumentNamesRule": [ARGUMENTS],
+        # Values are arguments' and variables' defaults.
+        "ValuesOfCorrectTypeRule": [ARGUMENTS, VARIABLE_DEFINITIONS],
+        # A field (or directive) can miss a required argument without having any.
+        "ProvidedRequiredArgumentsRule": [ALWAYS],
+        "VariablesInAllowedPositionRule": [VARIABLES],
+        # Without fragments, fields conflict only where one selection set repeats a key.
+        "OverlappingFieldsCanBeMergedRule": [REPEATED_KEYS, SPREADS, INLINE_FRAGMENTS],
+        "UniqueInputFieldNamesRule": [OBJECT_VALUES],
+        "MaxIntrospectionDepthRule": [INTROSPECTION],
+        "NoSchemaIntrospectionCustomRule": [INTROSPECTION],
+        # Strawberry's: null for a Maybe argument or input field; oneOf inputs.
+        "MaybeNullValidationRule": [ARGUMENTS, VARIABLE_DEFINITIONS],
+        "OneOfInputValidationRule": [OBJECT_VALUES],
+    }.items()
+}
 
 
 class Validator:
@@ -26,11 +130,125 @@ class Validator:
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
+        self._missing_roots = frozenset(
+            kind
+            for kind, root in [
+                (OperationType.QUERY, schema.query_type),
+                (OperationType.MUTATION, schema.mutation_type),
+                (OperationType.SUBSCRIPTION, schema.subscription_type),
+            ]
+            if root is None
+        )
 
     def errors(self, document: Document) -> list[GraphQLError]:
         """The document's validation errors (empty when valid), worked out on its first use."""
         if document.errors is None:
+            rules = self.rules_for(document_features(document.node))
             document.errors = validate(
-                self.schema, document.node, self.rules, hide_suggestions=self.hide_suggestions
+                self.schema, document.node, rules, hide_suggestions=self.hide_suggestions
             )
         return document.errors
+
+    def rules_for(self, features: frozenset[str]) -> tuple[type[ASTValidationRule], ...]:
+        """The rules a document with ``features`` can break, in the order of ``rules``."""
+        if OperationType.QUERY in self._missing_roots:  # no schema of ours; be safe
+            features = features | {EVERYTHING}
+        return _rules_for(self.rules, features)
+
+
+@lru_cache(maxsize=256)
+def _rules_for(
+    rules: tuple[type[ASTValidationRule], ...], features: frozenset[str]
+) -> tuple[type[ASTValidationRule], ...]:
+    return tuple(
+        rule
+        for rule in rules
+        if rule.__name__ not in CAN_FIRE or not CAN_FIRE[rule.__name__].isdisjoint(features)
+    )
+
+
+def document_features(document: DocumentNode) -> frozenset[str]:
+    """What the document holds that some rule looks at (``CAN_FIRE``), in one walk.
+
+    Anything unexpected (a node kind or attribute not handled here) yields
+    ``EVERYTHING``, so that every rule runs.
+    """
+    found: set[str] = {ALWAYS}
+    operations = 0
+    stack: list[Node] = []
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            operations += 1
+            if definition.operation is not OperationType.QUERY:
+                found.add(NOT_QUERY)
+                if definition.operation is OperationType.SUBSCRIPTION:
+                    found.add(SUBSCRIPTION)
+        elif isinstance(definition, FragmentDefinitionNode):
+            found.add(FRAGMENT_DEFINITIONS)
+            if getattr(definition, "variable_definitions", None):  # experimental syntax
+                return frozenset({EVERYTHING})
+        else:
+            return frozenset({EVERYTHING, NOT_EXECUTABLE})
+        for variable in definition.variable_definitions or ():
+            found.add(VARIABLE_DEFINITIONS)
+            stack.append(variable)
+        _add_directives(definition.directives, found, stack)
+        stack.append(definition.selection_set)
+    if operations > 1:
+        found.add(OPERATIONS)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, SelectionSetNode):
+            keys: set[str] = set()
+            for selection in node.selections:
+                if isinstance(selection, FieldNode):
+                    key = (selection.alias or selection.name).value
+                    if key in keys:
+                        found.add(REPEATED_KEYS)
+                    keys.add(key)
+                    if selection.name.value in ("__schema", "__type"):
+                        found.add(INTROSPECTION)
+                    if selection.arguments:
+                        found.add(ARGUMENTS)
+                        stack.extend(selection.arguments)
+                    _add_directives(selection.directives, found, stack)
+                    if selection.selection_set is not None:
+                        stack.append(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    found.add(SPREADS)
+                    if getattr(selection, "arguments", None):  # experimental syntax
+                        return frozenset({EVERYTHING})
+                    _add_directives(selection.directives, found, stack)
+                elif isinstance(selection, InlineFragmentNode):
+                    found.add(INLINE_FRAGMENTS)
+                    if selection.type_condition is not None:
+                        found.add(TYPE_CONDITIONS)
+                    _add_directives(selection.directives, found, stack)
+                    stack.append(selection.selection_set)
+                else:
+                    return frozenset({EVERYTHING})
+        elif isinstance(node, ArgumentNode):
+            stack.append(node.value)
+        elif isinstance(node, VariableDefinitionNode):
+            _add_directives(node.directives, found, stack)
+            if node.default_value is not None:
+                stack.append(node.default_value)
+        elif isinstance(node, VariableNode):
+            found.add(VARIABLES)
+        elif isinstance(node, ObjectValueNode):
+            found.add(OBJECT_VALUES)
+            stack.extend(field.value for field in node.fields)
+        elif isinstance(node, ListValueNode):
+            stack.extend(node.values)
+        elif isinstance(node, DirectiveNode) and node.arguments:
+            found.add(ARGUMENTS)
+            stack.extend(node.arguments)
+    return frozenset(found)
+
+
+def _add_directives(
+    directives: Iterable[DirectiveNode] | None, found: set[str], stack: list[Node]
+) -> None:
+    for directive in directives or ():
+        found.add(DIRECTIVES)
+        stack.append(directive)

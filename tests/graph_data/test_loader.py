@@ -390,3 +390,12 @@ def test_the_builtin_dataset_is_a_directory_a_second_show_can_join() -> None:
     assert BUILTIN_DATASETS.is_dir()
     assert BUILTIN_DATASET.parent == BUILTIN_DATASETS
     assert load_dataset(BUILTIN_DATASETS).nodes == load_dataset(BUILTIN_DATASET).nodes
+
+
+def test_text_no_store_can_keep_is_refused_as_in_an_edit(tmp_path: Path) -> None:
+    """The loader applies the edits' rule: a NUL (YAML's "\\0") is named, not loaded."""
+    data = copy.deepcopy(BASE)
+    data["actors"][0]["name"] = "Kit\x00Connor"
+    problem = only(problems_for(tmp_path, data))
+    assert (problem.record, problem.field) == ("actors[0] (id 'kit-connor')", "name")
+    assert "NUL character" in problem.message

@@ -336,6 +336,37 @@ def test_an_outage_keeps_reads_refuses_writes_and_recovers_by_itself(
         PostgresStore(pg_dsn, BUILTIN_DATASET).write(one, actor_change(one, "X"))
 
 
+def test_a_nul_in_a_name_is_the_same_user_error_as_on_the_journal_and_writes_nothing(
+    pg_dsn: str, stores: Callable[..., tuple[PostgresStore, ShowGraph]]
+) -> None:
+    from schema import build_schema
+    from schema.context import Context
+
+    store, model = stores()
+    query = """mutation($input: CreateActorInput!) { createActor(input: $input) {
+      node { id } userErrors { field message } } }"""
+    context = Context(graph=model, store=store, writer="alice", published=lambda changes: None)
+    result = build_schema().execute_sync(
+        query,
+        variable_values={"input": {"fields": {"name": "Jenny\x00"}, "newSource": {"title": "A"}}},
+        context_value=context,
+    )
+    assert result.errors is None, result.errors
+    assert result.data == {
+        "createActor": {
+            "node": None,
+            "userErrors": [
+                {
+                    "field": ["input", "fields", "name"],
+                    "message": "contains a NUL character (\\u0000), which cannot be stored",
+                }
+            ],
+        }
+    }
+    assert model.version == 0
+    assert rows(pg_dsn, "SELECT count(*) FROM changes") == [(0,)]
+
+
 def test_every_replica_knows_the_retry_keys_of_the_others(
     stores: Callable[..., tuple[PostgresStore, ShowGraph]],
 ) -> None:

@@ -115,7 +115,7 @@ def test_a_torn_last_line_is_dropped_with_a_warning(
     reopened = JournalStore(tmp_path, BUILTIN_DATASET)
     again = reopened.open()
     assert again.version == 1
-    assert "line 2 is incomplete" in caplog.text
+    assert "line 2 is incomplete (a crash mid-write): change 2, 56 bytes dropped" in caplog.text
     # The torn bytes are gone, so the next append starts on a clean line.
     reopened.write(again, actor_change(again, "Bradley Riches"))
     assert JournalStore(tmp_path, BUILTIN_DATASET).open().version == 2
@@ -402,3 +402,20 @@ def test_an_older_snapshot_never_replaces_a_newer_one(tmp_path: Path) -> None:
     assert read_snapshot(tmp_path / "snapshot.json").version == 2
     assert not older.exists()
     assert state(JournalStore(tmp_path, BUILTIN_DATASET).open()) == state(model)
+
+
+def test_a_whole_last_record_without_its_newline_is_kept_and_the_line_ended(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    model = store.open()
+    store.write(model, actor_change(model, "Jenny Walser"))
+    journal = tmp_path / "journal.jsonl"
+    journal.write_bytes(journal.read_bytes().rstrip(b"\n"))
+    reopened = JournalStore(tmp_path, BUILTIN_DATASET)
+    again = reopened.open()
+    assert state(again) == state(model)
+    assert "incomplete" not in caplog.text
+    assert journal.read_bytes().endswith(b"\n")
+    reopened.write(again, actor_change(again, "Bradley Riches"))
+    assert JournalStore(tmp_path, BUILTIN_DATASET).open().version == 2

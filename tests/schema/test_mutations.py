@@ -355,6 +355,46 @@ def test_episode_characters_and_portrayals_shared_between_requests_follow_writes
     ]
 
 
+NUL_NAME_ERROR = {
+    "field": ["input", "fields", "name"],
+    "message": "contains a NUL character (\\u0000), which cannot be stored",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Jenny\x00Walser", NUL_NAME_ERROR["message"]),
+        ("Jenny\ud800", "contains a lone surrogate character, which is not valid Unicode text"),
+        ("J" * 201, "String should have at most 200 characters"),
+    ],
+)
+def test_text_no_store_can_keep_is_refused_naming_the_field(
+    writer: Writer, name: str, message: str
+) -> None:
+    before = writer.state()
+    data = writer.run(
+        CREATE_ACTOR, input={"fields": {"name": name}, "newSource": {"title": "A note"}}
+    )["createActor"]
+    assert data["userErrors"] == [{"field": ["input", "fields", "name"], "message": message}]
+    assert data["node"] is None
+    assert writer.state() == before
+    assert writer.changes == []
+
+
+def test_an_id_made_from_a_long_name_is_bounded_and_stays_unique(writer: Writer) -> None:
+    name = "Walser " * 28  # 196 characters
+    ids = [
+        writer.run(
+            CREATE_ACTOR, input={"fields": {"name": name}, "sources": [gid("Source:article")]}
+        )["createActor"]["node"]["id"]
+        for _ in range(2)
+    ]
+    slug = "-".join(["walser"] * 28)[:80].rstrip("-")
+    assert ids == [gid(f"Actor:{slug}"), gid(f"Actor:{slug}-2")]
+    assert len(slug) <= 80
+
+
 RETRIED = {
     "fields": {"name": "Jenny Walser"},
     "newSource": {"title": "Netflix cast announcement"},

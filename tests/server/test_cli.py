@@ -434,3 +434,37 @@ def test_import_reads_tvmaze_json(tmp_path: Path, capsys: pytest.CaptureFixture[
         "show:heartstopper",
         "show:harbour-lights",
     }
+
+
+def one_line_failure(*args: str) -> str:
+    """Run showgraph, expecting exit 1 with a single line on stderr and no traceback."""
+    result = subprocess.run(
+        [str(SHOWGRAPH), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["db", "init"]])
+def test_an_unreachable_database_is_one_line_naming_what_to_do(
+    tmp_path: Path, command: list[str]
+) -> None:
+    line = one_line_failure(*command, "--store", f"postgresql:///none?host={tmp_path}&port=1")
+    assert line.startswith("showgraph: cannot start: ")
+    assert "check that the database is running" in line
+
+
+def test_a_damaged_journal_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "journal.jsonl").write_bytes(b"not json\n" + b'{"version": 2}\n')
+    line = one_line_failure("serve", "--port", "0", "--data-dir", str(tmp_path))
+    assert line.startswith("showgraph: cannot start: ")
+    assert "journal.jsonl: line 1" in line
+
+
+def test_a_damaged_snapshot_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "snapshot.json").write_text('{"format": "x", "vers')
+    line = one_line_failure("serve", "--port", "0", "--data-dir", str(tmp_path))
+    assert line.startswith(f"showgraph: cannot start: {tmp_path / 'snapshot.json'}: ")
+    assert "repair or move the damaged file" in line

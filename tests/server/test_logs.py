@@ -6,6 +6,8 @@ import io
 import json
 import logging
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.logs import JsonFormatter, log_config, new_request_id, valid_request_id
+from server.logs import (
+    JsonFormatter,
+    JsonLinesHandler,
+    access_log,
+    bound_request_id,
+    log_config,
+    new_request_id,
+    valid_request_id,
+)
 from server.settings import Settings
 from tests.server.conftest import LiveServer
 
@@ -184,7 +194,7 @@ def test_the_server_logs_json_lines_and_no_token() -> None:
             json={"query": "query Version { graphVersion }"},
             headers={"Authorization": f"Bearer {WRONG_TOKEN}", "X-Request-ID": "live-1"},
         )
-        output = server.output()  # the access line is written before the answer is sent
+        output = wait_for_output(server, '"showgraph.access"')  # written by the log thread
     finally:
         server.stop()
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
@@ -203,3 +213,156 @@ def test_new_request_ids_are_distinct_and_valid() -> None:
     ids = {new_request_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(valid_request_id(i) and len(i) == 32 for i in ids)
+
+
+def wait_for_output(server: LiveServer, text: str, timeout: float = 30.0) -> str:
+    """The server's output once it holds ``text`` (its log lines are written by a thread)."""
+    deadline = time.monotonic() + timeout
+    while text not in (output := server.output()):
+        if time.monotonic() > deadline or server.process.poll() is not None:
+            raise AssertionError(f"{text!r} never appeared in:\n{output}")
+        time.sleep(0.05)
+    return output
+
+
+class Writes(io.StringIO):
+    """A stream that records which threads wrote to it, and announces each write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: set[str] = set()
+        self.written = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.threads.add(threading.current_thread().name)
+        count = super().write(text)
+        self.written.set()
+        return count
+
+
+@pytest.fixture
+def lines_handler() -> Iterator[tuple[JsonLinesHandler, Writes]]:
+    """The only handler of ``showgraph.*`` a ``JsonLinesHandler``, as serve has it on the root.
+
+    On ``showgraph``, not on the root, where pytest adds a capturing handler of its own;
+    pytest adds one to non-propagating loggers too as the test starts, so each test
+    calls ``alone`` first.
+    """
+    stream = Writes()
+    handler = JsonLinesHandler(stream)
+    logger = logging.getLogger("showgraph")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield handler, stream
+    finally:
+        handler.flush()
+        logger.handlers, logger.level, logger.propagate = saved
+
+
+def alone(handler: JsonLinesHandler) -> None:
+    """Make ``handler`` the only one ``showgraph.*`` records reach (see ``lines_handler``)."""
+    logging.getLogger("showgraph").handlers = [handler]
+
+
+def _stdlib_line(**fields: Any) -> dict[str, Any]:
+    """The access line as the ordinary record path renders it (another handler present)."""
+    captured = Captured()
+    logger = logging.getLogger("showgraph")
+    logger.addHandler(captured.handler)
+    try:
+        access_log(**fields)
+    finally:
+        logger.removeHandler(captured.handler)
+    [line] = captured.access()
+    return line
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/graphql", "Version"),
+        ("/graphql", "anonymous"),
+        ('/gra"ph\\ql\n\u00e9', 'we"ird\\name\t'),
+        ("/graphql", ""),
+    ],
+)
+def test_the_fast_access_line_has_the_record_fields(
+    lines_handler: tuple[JsonLinesHandler, Writes], path: str, operation: str
+) -> None:
+    """Rendered without a record when only the lines handler reads it, with the same fields."""
+    handler, stream = lines_handler
+    alone(handler)
+    fields = {
+        "method": "POST",
+        "path": path,
+        "status": 200,
+        "duration": 0.0012345,
+        "operation": operation,
+    }
+    scope: dict[str, Any] = {"headers": [(b"x-request-id", b"req-1")]}
+    with bound_request_id(scope):
+        access_log(**fields)
+        handler.flush()
+        fast = json.loads(stream.getvalue())
+        stream.truncate(0)
+        stream.seek(0)
+        # With a second handler present the same line goes through a LogRecord.
+        record = _stdlib_line(**fields)
+    handler.flush()
+    assert list(fast) == list(record)  # the same fields, in the same order
+    for key in ("time", "duration_ms"):
+        fast.pop(key)
+        record.pop(key)
+    assert fast == record
+    assert record["request_id"] == "req-1"
+
+
+def test_the_fast_access_line_without_a_request(
+    lines_handler: tuple[JsonLinesHandler, Writes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_record(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the access line went through a LogRecord")
+
+    monkeypatch.setattr(logging.getLogger("showgraph.access"), "info", no_record)
+    handler, stream = lines_handler
+    alone(handler)
+    access_log(method="GET", path="/graphql", status=400, duration=0.5, operation="anonymous")
+    handler.flush()
+    line = json.loads(stream.getvalue())
+    assert line["request_id"] is None
+    assert line["duration_ms"] == 500.0
+    assert line["time"].endswith("+00:00")
+
+
+def test_lines_are_written_by_the_log_thread(
+    lines_handler: tuple[JsonLinesHandler, Writes],
+) -> None:
+    """The caller (the event loop) queues its lines; another thread writes them, in order."""
+    handler, stream = lines_handler
+    alone(handler)
+    for status in range(200, 210):
+        access_log(method="GET", path="/graphql", status=status, duration=0.0, operation="Op")
+    logging.getLogger("showgraph.test").warning("after the access lines")
+    deadline = time.monotonic() + 30
+    while stream.getvalue().count("\n") < 11:
+        assert stream.written.wait(timeout=max(0.0, deadline - time.monotonic()))
+        stream.written.clear()
+    assert stream.threads == {"logs"}
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line.get("status") for line in lines[:10]] == list(range(200, 210))
+    assert lines[10]["message"] == "after the access lines"
+
+
+def test_the_server_app_writes_its_access_lines_through_the_handler(
+    lines_handler: tuple[JsonLinesHandler, Writes], client: TestClient
+) -> None:
+    handler, stream = lines_handler
+    alone(handler)
+    response = client.post("/graphql", json={"query": "query Version { graphVersion }"})
+    handler.flush()
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines() if "access" in text]
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert (line["operation"], line["status"], line["method"]) == ("Version", 200, "POST")
