@@ -1,4 +1,4 @@
-"""Subscriptions: live change events, over graphql-transport-ws at /graphql."""
+"""Subscriptions: live change events, at /graphql over WebSocket or Server-Sent Events."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class Subscription:
     ) -> AsyncGenerator[ChangeEvent, None]:
         listen = info.context.listen
         if listen is None:
-            raise UserError("subscriptions are served over WebSocket (graphql-transport-ws)")
+            raise UserError("subscriptions are served over WebSocket or Server-Sent Events")
         keys = {decode_id(i) for i in ids} if ids else None
         wanted_kinds = {k.value for k in kinds} if kinds else None
         async for change in listen():

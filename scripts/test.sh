@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything and run the whole test suite: ruff, mypy and pytest.
 # Needs Python 3.11+; installs what else the tests need when it is missing and
-# the machine lets us: Debian's nodejs/npm (the GraphQL-over-HTTP audit and the
-# Node.js example), chromium (browser tests) and postgresql (store tests).
+# the machine lets us: Debian's nodejs/npm (the GraphQL-over-HTTP audit, the
+# graphql-sse client test and the Node.js example), chromium (browser tests)
+# and postgresql (store tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,9 @@ npm ci --prefix examples/javascript --no-audit --no-fund --loglevel=error
 # The graphql-http audit (tests/server/test_audit.py): the version pinned by
 # tests/server/audit/package-lock.json, into its git-ignored node_modules.
 npm ci --prefix tests/server/audit --no-audit --no-fund --loglevel=error
+# The graphql-sse client (tests/server/test_sse.py): pinned by
+# tests/server/sse/package-lock.json, into its git-ignored node_modules.
+npm ci --prefix tests/server/sse --no-audit --no-fund --loglevel=error
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "test.sh: installing Debian's chromium for the browser tests" >&2

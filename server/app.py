@@ -24,7 +24,7 @@ from schema import build_schema
 from server.auth import load_tokens
 from server.bodylimit import BodySizeLimit
 from server.caching import PersistedQueries, ResponseCache, load_allow_list
-from server.cors import WebSocketOriginGuard, cors_middleware
+from server.cors import cors_middleware
 from server.executor import executor_class
 from server.explorer import explorer_routes
 from server.fastlane import GraphQLFastLane
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
         buckets=buckets,
         client_key=keys,
         observer=observe,
+        cors=bool(settings.cors_origins),
     )
 
     async def healthz(request: Request) -> Response:
@@ -106,7 +107,9 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-            WebSocketRoute("/graphql", WebSocketEndpoint(pipeline, buckets, keys)),
+            WebSocketRoute(
+                "/graphql", WebSocketEndpoint(pipeline, buckets, keys, settings.cors_origins)
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),
@@ -127,8 +130,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
             Middleware(RequestIdMiddleware),
             # Then refuse big bodies before anything reads them.
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
-            *cors_middleware(settings.cors_origins),
-            Middleware(WebSocketOriginGuard, allowed=settings.cors_origins),
+            *cors_middleware(settings.cors_origins),  # WebSockets: server.websocket checks
         ],
         lifespan=lifespan,
     )

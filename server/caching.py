@@ -39,17 +39,13 @@ def response_key(
     return hashlib.sha256(parts).hexdigest()
 
 
-def etag(key: str) -> str:
-    """A strong validator for a response: the key already includes the graph version."""
-    return f'"{key[:32]}"'
-
-
 @dataclass(frozen=True, slots=True)
 class CachedResponse:
     body: bytes
     status: int
     media_type: str
     cost: int = 1  # what running it cost, charged again to a rate-limited client on a hit
+    etag: str | None = None  # its strong ETag (server.http_caching), computed once
 
 
 class ResponseCache:

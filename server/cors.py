@@ -7,10 +7,8 @@ anything either: POST bodies must be ``application/json``, and forms or
 ``text/plain`` get 415 (``server.graphql_http``).
 
 Browsers apply no CORS to WebSockets: they connect from any page and only say
-where from, in ``Origin``. So a WebSocket handshake is checked here, by the
-same rule (``origin_allowed``), before any route sees it. The middleware is
-installed for every WebSocket route; a route can also call ``origin_allowed``
-itself.
+where from, in ``Origin``. So the WebSocket endpoint (``server.websocket``)
+checks the handshake by the same rule, ``origin_allowed``, before accepting it.
 """
 
 from __future__ import annotations
@@ -18,11 +16,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocketClose
 
 # The headers a cross-origin page may read besides the simple ones (server.ratelimit).
 EXPOSED_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
@@ -62,23 +57,3 @@ def origin_allowed(origin: str | None, host: str | None, allowed: Collection[str
     if origin == "null" or host is None:
         return False
     return urlsplit(origin).netloc.lower() == host.lower()
-
-
-class WebSocketOriginGuard:
-    """ASGI middleware: closes WebSocket handshakes from origins ``origin_allowed`` refuses.
-
-    The handshake is refused before it is accepted, which servers answer with
-    HTTP 403; HTTP requests pass through untouched (CORS covers them).
-    """
-
-    def __init__(self, app: ASGIApp, allowed: Sequence[str]) -> None:
-        self.app = app
-        self.allowed = frozenset(allowed)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            headers = Headers(scope=scope)
-            if not origin_allowed(headers.get("origin"), headers.get("host"), self.allowed):
-                await WebSocketClose(code=POLICY_VIOLATION)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

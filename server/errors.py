@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 
 logger = logging.getLogger("showgraph.errors")
 
@@ -51,3 +51,14 @@ def masked_entry(exception: BaseException, where: str) -> dict[str, Any]:
         "message": MASKED_MESSAGE,
         "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
     }
+
+
+def result_body(result: ExecutionResult) -> dict[str, Any]:
+    """A result as a client gets it, in any transport: its errors formatted (and masked)."""
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [format_error(error) for error in result.errors]
+    body["data"] = result.data
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body

@@ -307,8 +307,12 @@ html, body, #graphiql { height: 100%; margin: 0; }
     };
   }
 
+  // Subscriptions go over graphql-transport-ws to this same host: ws:// for a
+  // page served over plain HTTP, wss:// over TLS (behind a TLS proxy too).
+  var socketUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") +
+    window.location.host + config.endpoint;
   var props = {
-    fetcher: GraphiQL.createFetcher({ url: config.endpoint }),
+    fetcher: GraphiQL.createFetcher({ url: config.endpoint, subscriptionUrl: socketUrl }),
     storage: namespacedStorage(config.storageRoot, config.storagePrefix),
     // On a first visit: one tab per example (GraphiQL then ignores
     // defaultQuery and defaultHeaders; each tab carries its own).

@@ -28,11 +28,11 @@ from server.caching import (
     KnownRequest,
     KnownRequests,
     ResponseCache,
-    etag,
     response_key,
 )
-from server.errors import format_error, masked_entry
+from server.errors import format_error, masked_entry, result_body
 from server.graphiql import graphiql_html
+from server.http_caching import cache_control, none_match, strong_etag, vary
 from server.logs import operation_var
 from server.metrics import operation_label
 from server.pipeline import (
@@ -44,6 +44,7 @@ from server.pipeline import (
     operation_name_of,
 )
 from server.ratelimit import RequestBudget, TokenBuckets
+from server.sse import prepared_stream, refused_stream, wants_events
 from server.writes import WriteSide
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -124,10 +125,11 @@ class GraphQLEndpoint:
 
     With ``buckets``, every request is charged to its client (``client_key``)
     and every response carries the client's rate-limit headers. ``cache``
-    answers repeated queries without running them (GET answers carry an ETag
-    and ``cache_control``). ``observer`` is told about every answer
-    (operation, status, time, error codes), so metrics and access logs need
-    not parse requests or responses again.
+    answers repeated queries without running them. GET (and HEAD) answers to
+    queries carry an ETag and ``cache_control``, every answer a ``Vary``
+    (``server.http_caching``; ``cors`` says whether CORS is on). ``observer``
+    is told about every answer (operation, status, time, error codes), so
+    metrics and access logs need not parse requests or responses again.
     """
 
     def __init__(
@@ -138,6 +140,7 @@ class GraphQLEndpoint:
         cache: ResponseCache | None = None,
         cache_control: str = "no-cache",
         observer: Callable[[Observation], None] | None = None,
+        cors: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.graph: ShowGraph = pipeline.graph
@@ -147,6 +150,7 @@ class GraphQLEndpoint:
         self.cache = cache
         self.cache_control = cache_control
         self.observer = observer
+        self.cors = cors
         self.known = KnownRequests(KNOWN_REQUEST_BYTES)
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
@@ -168,6 +172,9 @@ class GraphQLEndpoint:
             response = _json({"errors": [entry]}, 500, JSON)
         if budget is not None:
             response.headers.update(budget.decision.headers())
+        response.headers["Vary"] = vary(self.cors, "origin" in request.headers)
+        if request.method == "HEAD":
+            response.body = b""  # what GET would answer, headers (Content-Length too) only
         self._observe(request, response.status_code, started)
         return response
 
@@ -208,18 +215,21 @@ class GraphQLEndpoint:
                 raise RequestError(
                     429, budget.refusal.message, extensions=budget.refusal.extensions
                 )
-            media_type = _response_media_type(request)
-            if request.method == "GET" and _wants_graphiql(request):
+            # GraphQL over Server-Sent Events (server.sse): not for HEAD, which has no body.
+            events = request.method != "HEAD" and wants_events(request.headers.get("accept", ""))
+            media_type = JSON if events else _response_media_type(request)
+            reading = request.method in ("GET", "HEAD")  # HEAD is GET without the body
+            if reading and not events and _wants_graphiql(request):
                 return HTMLResponse(self.graphiql_page)
-            if request.method == "GET":
+            if reading:
                 params = _params_from_query_string(request)
             elif request.method == "POST":
                 params = await _params_from_body(request, body)
             else:
                 raise RequestError(
                     405,
-                    f"{request.method} is not supported; use GET or POST",
-                    {"Allow": "GET, POST"},
+                    f"{request.method} is not supported; use GET, HEAD or POST",
+                    {"Allow": "GET, HEAD, POST"},
                 )
         except RequestError as error:
             return self._refused(request, error.status, [_request_error(error)], error.headers)
@@ -228,7 +238,7 @@ class GraphQLEndpoint:
             params.variables,
             params.operation_name,
             params.extensions,
-            Transport.GET if request.method == "GET" else Transport.POST,
+            _transport(reading, events),
             request.state.token_name,
             budget,
         )
@@ -237,6 +247,10 @@ class GraphQLEndpoint:
             prepared = self.pipeline.prepare(graphql_request)
         except Refused as refused:
             request.state.graphql_operation = self._operation_named(params)
+            if events and refused.status != 429:  # the protocol: errors in the stream
+                entries = [format_error(error) for error in refused.errors]
+                request.state.graphql_error_codes = _codes(entries)
+                return refused_stream(entries)
             status = refused.status
             if status is None:
                 status = 400 if media_type == GRAPHQL_RESPONSE else 200
@@ -246,6 +260,8 @@ class GraphQLEndpoint:
         name = prepared.name
         request.state.graphql_operation = name
         operation_var.set(operation_label(name))  # for every log record from here on
+        if events:
+            return await prepared_stream(self.pipeline, prepared)
         key = None
         if self.cache is not None and prepared.kind is OperationType.QUERY and budget is None:
             scope = f"{graphql_request.writer or 'public'}|{media_type}"
@@ -255,14 +271,14 @@ class GraphQLEndpoint:
             cached = None if _fresh_wanted(request) else self.cache.get(key)
             if cached is not None:
                 await self._remember(request, version, prepared, key, media_type)
-                return self._cached_answer(request, key, cached)
+                return self._validated(request, cached)
         result = await self.pipeline.execute(prepared)
         status = _status(result, media_type)
         answer, request.state.graphql_error_codes = self._completed(result, status, media_type, key)
         if prepared.kind is OperationType.QUERY and not result.errors:
             await self._remember(request, version, prepared, key, media_type)
-        if key is not None and request.method == "GET":
-            return self._cached_answer(request, key, answer)
+        if reading:
+            return self._validated(request, answer)
         return Response(answer.body, status_code=answer.status, media_type=media_type)
 
     def _operation_named(self, params: GraphQLParams) -> str | None:
@@ -280,9 +296,7 @@ class GraphQLEndpoint:
         headers: dict[str, str] | None = None,
     ) -> Response:
         """The answer to a request that did not run: its errors, no data."""
-        request.state.graphql_error_codes = tuple(
-            (entry.get("extensions") or {}).get("code") for entry in errors
-        )
+        request.state.graphql_error_codes = _codes(errors)
         media = JSON if status in (406, 429) else _response_media_type_or_json(request)
         return _json({"errors": errors}, status, media, headers)
 
@@ -290,9 +304,11 @@ class GraphQLEndpoint:
         self, result: ExecutionResult, status: int, media_type: str, key: str | None
     ) -> tuple[CachedResponse, tuple[object, ...]]:
         """The serialized answer and its error codes; cached when it has no errors."""
-        body = _result_body(result)
+        body = result_body(result)
         codes = tuple((item.get("extensions") or {}).get("code") for item in body.get("errors", ()))
-        answer = CachedResponse(orjson.dumps(body), status, media_type)
+        data = orjson.dumps(body)
+        tag = strong_etag(data, media_type) if key is not None else None  # kept with the entry
+        answer = CachedResponse(data, status, media_type, etag=tag)
         if key is not None and self.cache is not None and not result.errors:
             self.cache.put(key, answer)
         return answer, codes
@@ -307,6 +323,8 @@ class GraphQLEndpoint:
     ) -> None:
         """Remember what an anonymous query's bytes ask, for ``known_answer``."""
         if request.state.token_name is not None or self.buckets is not None:
+            return
+        if request.method == "HEAD":  # never asked again by the fast lane (GET and POST only)
             return
         if prepared.request.extensions is not None:  # a persisted-query hash may stand for it
             return
@@ -372,11 +390,12 @@ class GraphQLEndpoint:
             (b"content-length", str(len(answer.body)).encode()),
             (b"content-type", answer.media_type.encode()),
         ]
-        if scope["method"] == "GET" and known.key is not None:
+        if scope["method"] == "GET":  # anonymous: Authorization sends it the full path
             headers += [
-                (b"etag", etag(known.key).encode()),
+                (b"etag", _etag_of(answer).encode()),
                 (b"cache-control", self.cache_control.encode()),
             ]
+        headers.append((b"vary", vary(self.cors, has_origin=False).encode()))
         duration = time.perf_counter() - started
         self._tell(
             Observation(
@@ -386,16 +405,38 @@ class GraphQLEndpoint:
         start = {"type": "http.response.start", "status": answer.status, "headers": headers}
         return start, {"type": "http.response.body", "body": answer.body}
 
-    def _cached_answer(self, request: Request, key: str, answer: CachedResponse) -> Response:
-        """An answer with its validators; 304 when a GET client already holds it."""
-        if request.method != "GET":
+    def _validated(self, request: Request, answer: CachedResponse) -> Response:
+        """A GET answer with its validators; 304 when the client already holds it."""
+        if request.method not in ("GET", "HEAD"):
             return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
-        headers = {"ETag": etag(key), "Cache-Control": self.cache_control}
-        if request.headers.get("if-none-match") == headers["ETag"]:
+        credentials = "authorization" in request.headers
+        headers = {
+            "ETag": _etag_of(answer),
+            "Cache-Control": cache_control(self.cache_control, credentials),
+        }
+        held = request.headers.get("if-none-match")
+        if answer.status == 200 and none_match(held, headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return Response(
             answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
         )
+
+
+def _transport(reading: bool, events: bool) -> Transport:
+    """The transport of an HTTP request: by its method, and whether it wants events."""
+    if events:
+        return Transport.SSE_GET if reading else Transport.SSE
+    return Transport.GET if reading else Transport.POST
+
+
+def _codes(errors: list[dict[str, Any]]) -> tuple[object, ...]:
+    """The ``extensions.code`` of each error entry (None: no code), for metrics."""
+    return tuple((entry.get("extensions") or {}).get("code") for entry in errors)
+
+
+def _etag_of(answer: CachedResponse) -> str:
+    """The answer's ETag: kept with a cacheable answer, computed for the others."""
+    return answer.etag or strong_etag(answer.body, answer.media_type)
 
 
 # Request headers that make an answer depend on more than the request's bytes.
@@ -522,16 +563,6 @@ def _status(result: ExecutionResult, media_type: str) -> int:
     if any((e.extensions or {}).get("code") == "STORE_UNAVAILABLE" for e in result.errors or ()):
         return 503  # a write could not be made durable; reads were never affected
     return 200
-
-
-def _result_body(result: ExecutionResult) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if result.errors:
-        body["errors"] = [format_error(error) for error in result.errors]
-    body["data"] = result.data
-    if result.extensions:
-        body["extensions"] = result.extensions
-    return body
 
 
 def _json(

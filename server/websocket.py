@@ -10,11 +10,17 @@ Browsers cannot set headers on a WebSocket, so a client authenticates in the
 ``{"Authorization": "Bearer <token>"}`` (any case, or under ``headers``); an
 ``Authorization`` header on the upgrade request works too. Mutations need it;
 without it they are refused with ``UNAUTHENTICATED``.
+
+Browsers apply no CORS to WebSockets, so the handshake's ``Origin`` is
+checked before it is accepted, by the rule CORS follows (``server.cors``):
+pages from this server's own host and the ``--cors-origins`` are let in,
+any other page is refused with 403. That check is Strawberry's, given our
+rule through its hook (``is_websocket_origin_allowed``), so there is one.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from graphql import ExecutionResult as CoreResult
@@ -25,6 +31,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from server.cors import origin_allowed
 from server.errors import format_error
 from server.pipeline import GraphQLRequest, Pipeline, Refused, Transport
 from server.ratelimit import RequestBudget, TokenBuckets
@@ -39,13 +46,18 @@ class SocketContext:
 
 
 class WebSocketEndpoint(GraphQL):
-    """graphql-transport-ws at /graphql; operations run through ``pipeline``."""
+    """graphql-transport-ws at /graphql; operations run through ``pipeline``.
+
+    ``origins`` are the pages on other sites that may connect: the CORS
+    setting (``--cors-origins``).
+    """
 
     def __init__(
         self,
         pipeline: Pipeline,
         buckets: TokenBuckets | None = None,
         client_key: Callable[[Request], str] | None = None,
+        origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             pipeline.schema,
@@ -56,6 +68,15 @@ class WebSocketEndpoint(GraphQL):
         )
         # The protocol handler runs operations with ``self.schema.stream``.
         self.schema = _PipelineSchema(pipeline, buckets, client_key)  # type: ignore[assignment]
+        self.origins = frozenset(origins)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """A page from another host: allowed when CORS allows it (Strawberry asks us).
+
+        Strawberry lets in handshakes without ``Origin`` (not a browser) and
+        from this server's own host before asking; the rest is CORS's rule.
+        """
+        return origin_allowed(origin, request.headers.get("host"), self.origins)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> SocketContext:  # type: ignore[override]
         return SocketContext(request)

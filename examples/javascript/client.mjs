@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// showgraph from Node.js: a traversal, a paginated listing and a live subscription.
+// showgraph from Node.js: a traversal, a listing, a persisted query and live subscriptions.
 //
 // Usage:
 //
@@ -9,23 +9,30 @@
 // URL is the server (default: $SHOWGRAPH_URL, else http://127.0.0.1:8000); the
 // GraphQL endpoint is URL/graphql unless URL already ends in /graphql. The
 // token (default: $SHOWGRAPH_TOKEN; prefer the variable, since a command line
-// is visible to other users of the machine) is only needed for step 3 to write
-// something itself.
+// is visible to other users of the machine) is only needed for steps 4 and 5
+// to write something themselves.
 //
 // 1. A traversal: every actor, the characters they play, and the episodes of
 //    each portrayal, in one query.
 // 2. A paginated listing: the characters two at a time, following
 //    pageInfo.endCursor until hasNextPage is false.
-// 3. A subscription to graphChanged over WebSocket (the graphql-transport-ws
+// 3. An automatic persisted query (Apollo's APQ): the query's sha256 alone
+//    (unknown at first), then with its text (the server learns it), then the
+//    hash alone again, over GET.
+// 4. A subscription to graphChanged over WebSocket (the graphql-transport-ws
 //    protocol), printing the first change. With a token, the example makes
 //    that change itself: it records a new USER_EDIT source. Without one, it
 //    waits up to --wait seconds for somebody else's.
+// 5. The same subscription over Server-Sent Events (graphql-sse's distinct
+//    connections mode: a POST with `Accept: text/event-stream`), read with
+//    fetch alone.
 //
 // HTTP uses Node's built-in fetch. Node 20 has no built-in WebSocket client,
 // so the subscription uses the `ws` package, pinned in package.json and
 // package-lock.json. Exits 0 when every step worked, 1 when the server refused
 // something (the message is printed), 2 on a bad command line.
 
+import { createHash, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 
@@ -206,6 +213,101 @@ async function nextEvent(inbox, id) {
 }
 
 /** The endpoint with ws:// for http:// and wss:// for https://. */
+/** Step 3: a query by its sha256 hash, as Apollo's persisted-queries link sends it. */
+async function persistedQuery(client) {
+  console.log("== Persisted query: by hash, then with its text, then by hash over GET");
+  // A comment makes this run's document (and hash) its own, so the first ask is unknown.
+  const query = `query PersistedActors { actors { totalCount } } # run ${randomUUID()}`;
+  const sha256Hash = createHash("sha256").update(query).digest("hex");
+  const extensions = { persistedQuery: { version: 1, sha256Hash } };
+  const post = (body) =>
+    fetch(client.endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }).then((response) => response.json());
+  const unknown = await post({ extensions });
+  console.log(`by hash: ${unknown.errors[0].message}`);
+  const learnt = await post({ query, extensions });
+  console.log(`with its text: ${learnt.data.actors.totalCount} actors`);
+  const url = `${client.endpoint}?extensions=${encodeURIComponent(JSON.stringify(extensions))}`;
+  const again = await (await fetch(url)).json();
+  if (again.errors?.length) throw new GraphQLError(again.errors.map((e) => e.message).join("; "));
+  console.log(`by hash over GET: ${again.data.actors.totalCount} actors`);
+}
+
+/** The change a subscription will see: a new USER_EDIT source. */
+async function writeNote(client) {
+  const title = `showgraph example client, ${new Date().toISOString().slice(0, 19)}Z`;
+  const { createSource } = await execute(client, MUTATION, { title }, { write: true });
+  if (createSource.userErrors.length) {
+    throw new GraphQLError(createSource.userErrors.map((e) => e.message).join("; "));
+  }
+  console.log(`wrote: source "${title}" (graph version ${createSource.graphVersion})`);
+}
+
+function printEvent(event) {
+  const changed = event.changed.map((node) => `${node.kind} ${node.id}`).join(", ");
+  console.log(
+    `event: graph version ${event.graphVersion}, "${event.summary}" ` +
+      `by ${event.writer}; changed ${changed}`,
+  );
+}
+
+/** The first `data:` of an event stream's `next` events, parsed; null if it ends first. */
+async function firstResult(body) {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of body) {
+    text += decoder.decode(chunk, { stream: true });
+    let end;
+    while ((end = text.indexOf("\n\n")) >= 0) {
+      const block = text.slice(0, end);
+      text = text.slice(end + 2);
+      const data = block.split("\n").find((line) => line.startsWith("data: "));
+      if (block.startsWith("event: next") && data) return JSON.parse(data.slice(6));
+    }
+  }
+  return null;
+}
+
+/**
+ * Step 5: the subscription over Server-Sent Events. The server sends the
+ * response's headers once the subscription listens, so a change made after
+ * fetch resolves reaches it. Lines starting with ":" are keep-alive comments.
+ */
+async function watchEvents(client, wait) {
+  console.log("== Subscription over Server-Sent Events: graphChanged");
+  const stop = new AbortController();
+  const response = await fetch(client.endpoint, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify({ query: SUBSCRIPTION }),
+    signal: stop.signal,
+  });
+  if (!response.ok) throw new GraphQLError(`HTTP ${response.status}: ${await response.text()}`);
+  console.log(`subscribed at ${client.endpoint} (text/event-stream)`);
+  try {
+    if (client.token) {
+      await writeNote(client);
+    } else {
+      console.log(`no token: waiting up to ${wait} s for somebody else's change`);
+    }
+    const result = await Promise.race([firstResult(response.body), timeout(wait)]);
+    if (result === null) {
+      console.log(`no change within ${wait} s`);
+      return !client.token;
+    }
+    if (result.errors?.length) {
+      throw new GraphQLError(result.errors.map((e) => e.message).join("; "));
+    }
+    printEvent(result.data.graphChanged);
+    return true;
+  } finally {
+    stop.abort(); // closing the stream ends the subscription
+  }
+}
+
 function websocketUrl(endpoint) {
   const url = new URL(endpoint);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
@@ -217,11 +319,11 @@ function timeout(seconds) {
 }
 
 /**
- * Step 3: subscribe, make (or wait for) a change, print the first event.
+ * Step 4: subscribe, make (or wait for) a change, print the first event.
  * Resolves to false when no change came within `wait` seconds although we made one.
  */
 async function watch(client, wait) {
-  console.log("== Subscription: graphChanged");
+  console.log("== Subscription over WebSocket: graphChanged");
   const url = websocketUrl(client.endpoint);
   const socket = new WebSocket(url, PROTOCOL, { handshakeTimeout: 10_000 });
   const inbox = messages(socket);
@@ -245,12 +347,7 @@ async function watch(client, wait) {
     console.log(`subscribed at ${url}`);
 
     if (client.token) {
-      const title = `showgraph example client, ${new Date().toISOString().slice(0, 19)}Z`;
-      const { createSource } = await execute(client, MUTATION, { title }, { write: true });
-      if (createSource.userErrors.length) {
-        throw new GraphQLError(createSource.userErrors.map((e) => e.message).join("; "));
-      }
-      console.log(`wrote: source "${title}" (graph version ${createSource.graphVersion})`);
+      await writeNote(client);
     } else {
       console.log(`no token: waiting up to ${wait} s for somebody else's change`);
     }
@@ -261,12 +358,7 @@ async function watch(client, wait) {
       return !client.token;
     }
     send({ id: "1", type: "complete" });
-    const event = data.graphChanged;
-    const changed = event.changed.map((node) => `${node.kind} ${node.id}`).join(", ");
-    console.log(
-      `event: graph version ${event.graphVersion}, "${event.summary}" ` +
-        `by ${event.writer}; changed ${changed}`,
-    );
+    printEvent(data.graphChanged);
     return true;
   } finally {
     socket.close();
@@ -306,7 +398,10 @@ async function main() {
   try {
     await traverse(client);
     await listCharacters(client);
-    return (await watch(client, wait)) ? 0 : 1;
+    await persistedQuery(client);
+    const overSocket = await watch(client, wait);
+    const overEvents = await watchEvents(client, wait);
+    return overSocket && overEvents ? 0 : 1;
   } catch (error) {
     console.error(`error: ${error.message}`);
     return 1;

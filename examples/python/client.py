@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""showgraph from Python: a traversal, a paginated listing and a live subscription.
+"""showgraph from Python: a traversal, a listing, a persisted query and live subscriptions.
 
 Usage::
 
@@ -9,16 +9,21 @@ URL is the server (default: ``$SHOWGRAPH_URL``, else http://127.0.0.1:8000);
 the GraphQL endpoint is ``URL/graphql`` unless URL already ends in
 ``/graphql``. The token (default: ``$SHOWGRAPH_TOKEN``; prefer the variable,
 since a command line is visible to other users of the machine) is only needed
-for step 3 to write something itself.
+for steps 4 and 5 to write something themselves.
 
 1. A traversal: every actor, the characters they play, and the episodes of
    each portrayal, in one query.
 2. A paginated listing: the characters two at a time, following
    ``pageInfo.endCursor`` until ``hasNextPage`` is false.
-3. A subscription to ``graphChanged`` over WebSocket (the graphql-transport-ws
+3. An automatic persisted query (Apollo's APQ): the query's sha256 alone
+   (unknown at first), then with its text (the server learns it), then the
+   hash alone again, over GET.
+4. A subscription to ``graphChanged`` over WebSocket (the graphql-transport-ws
    protocol), printing the first change. With a token, the example makes that
    change itself: it records a new USER_EDIT source. Without one, it waits up
    to ``--wait`` seconds for somebody else's.
+5. The same subscription over Server-Sent Events (graphql-sse's distinct
+   connections mode: a POST with ``Accept: text/event-stream``).
 
 Needs ``httpx`` and ``websockets`` (``pip install httpx websockets``). Exits 0
 when every step worked, 1 when the server refused something (the message is
@@ -29,9 +34,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import sys
+import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -196,6 +204,84 @@ async def next_event(socket: ClientConnection, operation_id: str) -> dict[str, A
         raise GraphQLError("the server ended the subscription")
 
 
+def persisted_query(client: Client) -> None:
+    """Step 3: a query by its sha256 hash, as Apollo's persisted-queries link sends it."""
+    print("== Persisted query: by hash, then with its text, then by hash over GET")
+    # A comment makes this run's document (and hash) its own, so the first ask is unknown.
+    query = f"query PersistedActors {{ actors {{ totalCount }} }} # run {uuid.uuid4()}"
+    extensions = {
+        "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+    }
+    unknown = client.http.post(client.endpoint, json={"extensions": extensions}).json()
+    print(f"by hash: {unknown['errors'][0]['message']}")
+    learnt = client.http.post(client.endpoint, json={"query": query, "extensions": extensions})
+    print(f"with its text: {learnt.json()['data']['actors']['totalCount']} actors")
+    again = client.http.get(client.endpoint, params={"extensions": json.dumps(extensions)})
+    if again.json().get("errors"):
+        raise GraphQLError("; ".join(e["message"] for e in again.json()["errors"]))
+    print(f"by hash over GET: {again.json()['data']['actors']['totalCount']} actors")
+
+
+def write_note(client: Client) -> None:
+    """The change a subscription will see: a new USER_EDIT source."""
+    title = f"showgraph example client, {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    data = client.execute(MUTATION, {"title": title}, write=True)
+    payload = data["createSource"]
+    if payload["userErrors"]:
+        raise GraphQLError("; ".join(e["message"] for e in payload["userErrors"]))
+    print(f'wrote: source "{title}" (graph version {payload["graphVersion"]})')
+
+
+def print_event(event: dict[str, Any]) -> None:
+    changed = ", ".join(f"{node['kind']} {node['id']}" for node in event["changed"])
+    print(
+        f'event: graph version {event["graphVersion"]}, "{event["summary"]}" '
+        f"by {event['writer']}; changed {changed}"
+    )
+
+
+def watch_events(client: Client, wait: float) -> bool:
+    """Step 5: the subscription over Server-Sent Events, with plain httpx.
+
+    The server sends the response's headers once the subscription listens, so
+    a change made after they arrive reaches it. Each result is an
+    ``event: next`` whose ``data`` line is the JSON result; lines starting
+    with ``:`` are keep-alive comments.
+    """
+    print("== Subscription over Server-Sent Events: graphChanged")
+    headers = {"Accept": "text/event-stream"}
+    body = {"query": SUBSCRIPTION}
+    deadline = time.monotonic() + wait
+    with client.http.stream(
+        "POST", client.endpoint, json=body, headers=headers, timeout=httpx.Timeout(30, read=wait)
+    ) as stream:
+        if stream.status_code != 200:
+            raise GraphQLError(f"HTTP {stream.status_code}: {stream.read().decode()}")
+        print(f"subscribed at {client.endpoint} (text/event-stream)")
+        if client.token:
+            write_note(client)
+        else:
+            print(f"no token: waiting up to {wait:g} s for somebody else's change")
+        event = None
+        try:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    result = json.loads(line[len("data: ") :])
+                    if result.get("errors"):
+                        raise GraphQLError("; ".join(e["message"] for e in result["errors"]))
+                    event = result["data"]["graphChanged"]
+                    break
+                if time.monotonic() > deadline:
+                    break
+        except httpx.ReadTimeout:
+            pass
+    if event is None:
+        print(f"no change within {wait:g} s")
+        return client.token is None
+    print_event(event)
+    return True
+
+
 def websocket_url(endpoint: str) -> str:
     """The endpoint with ws:// for http:// and wss:// for https://."""
     parts = urlsplit(endpoint)
@@ -203,11 +289,11 @@ def websocket_url(endpoint: str) -> str:
 
 
 async def watch(client: Client, wait: float) -> bool:
-    """Step 3: subscribe, make (or wait for) a change, print the first event.
+    """Step 4: subscribe, make (or wait for) a change, print the first event.
 
     False when no change came within ``wait`` seconds although we made one.
     """
-    print("== Subscription: graphChanged")
+    print("== Subscription over WebSocket: graphChanged")
     url = websocket_url(client.endpoint)
     async with connect(url, subprotocols=[PROTOCOL], open_timeout=10) as socket:
         await send(socket, {"type": "connection_init", "payload": {}})
@@ -221,13 +307,8 @@ async def watch(client: Client, wait: float) -> bool:
         print(f"subscribed at {url}")
 
         if client.token:
-            title = f"showgraph example client, {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
             # In a thread, so that the socket keeps answering pings meanwhile.
-            data = await asyncio.to_thread(client.execute, MUTATION, {"title": title}, write=True)
-            payload = data["createSource"]
-            if payload["userErrors"]:
-                raise GraphQLError("; ".join(e["message"] for e in payload["userErrors"]))
-            print(f'wrote: source "{title}" (graph version {payload["graphVersion"]})')
+            await asyncio.to_thread(write_note, client)
         else:
             print(f"no token: waiting up to {wait:g} s for somebody else's change")
 
@@ -238,11 +319,7 @@ async def watch(client: Client, wait: float) -> bool:
             return client.token is None
         await send(socket, {"id": "1", "type": "complete"})
 
-    changed = ", ".join(f"{node['kind']} {node['id']}" for node in event["changed"])
-    print(
-        f'event: graph version {event["graphVersion"]}, "{event["summary"]}" '
-        f"by {event['writer']}; changed {changed}"
-    )
+    print_event(event)
     return True
 
 
@@ -273,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         traverse(client)
         list_characters(client)
+        persisted_query(client)
         received = asyncio.run(watch(client, args.wait))
+        received = watch_events(client, args.wait) and received
     except (GraphQLError, httpx.HTTPError, WebSocketException, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""One request pipeline for every transport: HTTP GET and POST, persisted queries, WebSockets.
+"""One request pipeline for every transport: HTTP GET and POST, WebSockets, Server-Sent Events.
 
 A transport reads its request into a ``GraphQLRequest`` and hands it here;
 every request then meets the same stages, in this order, each in a module of
@@ -56,6 +56,21 @@ class Transport(Enum):
     GET = "GET"
     POST = "POST"
     WEBSOCKET = "WebSocket"
+    SSE = "SSE"  # a POST answered with an event stream (server.sse)
+    SSE_GET = "SSE over GET"  # the same over GET: safe, so no mutations
+
+    @property
+    def streams(self) -> bool:
+        """Whether it can carry a subscription's events."""
+        return self in _STREAMING
+
+    @property
+    def safe(self) -> bool:
+        """A GET: it must change nothing (RFC 9110), so it runs no mutation."""
+        return self is Transport.GET or self is Transport.SSE_GET
+
+
+_STREAMING = frozenset({Transport.WEBSOCKET, Transport.SSE, Transport.SSE_GET})
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,16 +218,17 @@ class Pipeline:
             raise Refused([error]) from None
         kind = operation.operation
         transport = request.transport
-        if kind is OperationType.SUBSCRIPTION and transport is not Transport.WEBSOCKET:
+        if kind is OperationType.SUBSCRIPTION and not transport.streams:
             raise Refused(
                 [
                     GraphQLError(
-                        "subscriptions are not served over HTTP; subscribe over a WebSocket"
+                        "subscriptions need a stream: send `Accept: text/event-stream` "
+                        "(Server-Sent Events) or subscribe over a WebSocket"
                     )
                 ],
                 400,
             )
-        if kind is OperationType.MUTATION and transport is Transport.GET:
+        if kind is OperationType.MUTATION and transport.safe:
             raise Refused(
                 [GraphQLError("mutations are not allowed when using GET; use POST")],
                 405,

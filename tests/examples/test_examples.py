@@ -1,8 +1,9 @@
 """The client examples, run as a user would run them, against a real server with writes on.
 
-Each example (Python and Node.js) does a traversal, a paginated listing and a
-``graphChanged`` subscription; with a token it makes a change itself and
-must print the event for it. The server is ``showgraph serve`` with a
+Each example (Python and Node.js) does a traversal, a paginated listing, an
+APQ round trip and a ``graphChanged`` subscription over WebSocket and over
+Server-Sent Events; with a token it makes a change itself for each and must
+print the event for it. The server is ``showgraph serve`` with a
 token in ``SHOWGRAPH_TOKENS`` and a throw-away ``--data-dir``.
 """
 
@@ -43,6 +44,13 @@ LISTING = [
     "page 3: Tao, Tara",
     "6 of 6 characters in 3 pages",
 ]
+PERSISTED = [
+    "== Persisted query: by hash, then with its text, then by hash over GET",
+    "by hash: PersistedQueryNotFound",
+    "with its text: 6 actors",
+    "by hash over GET: 6 actors",
+]
+READS = TRAVERSAL + LISTING + PERSISTED
 WROTE = re.compile(r'^wrote: source "(?P<title>[^"]+)" \(graph version (?P<version>\d+)\)$')
 EVENT = re.compile(
     r'^event: graph version (?P<version>\d+), "create source" by (?P<writer>\S+); '
@@ -107,19 +115,28 @@ def test_example_traverses_pages_and_prints_the_change_it_made(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[: len(TRAVERSAL)] == TRAVERSAL
-    assert lines[len(TRAVERSAL) : len(TRAVERSAL) + len(LISTING)] == LISTING
-    subscription = lines[len(TRAVERSAL) + len(LISTING) :]
-    assert subscription[:2] == [
-        "== Subscription: graphChanged",
+    assert lines[: len(READS)] == READS
+    over_socket = lines[len(READS) : len(READS) + 4]
+    over_events = lines[len(READS) + 4 :]
+    assert over_socket[:2] == [
+        "== Subscription over WebSocket: graphChanged",
         f"subscribed at ws://127.0.0.1:{server.port}/graphql",
     ]
-    assert len(subscription) == 4, subscription
+    assert over_events[:2] == [
+        "== Subscription over Server-Sent Events: graphChanged",
+        f"subscribed at {server.url}/graphql (text/event-stream)",
+    ]
+    assert len(over_events) == 4, over_events
+    for subscription in (over_socket, over_events):
+        check_event_of_own_write(server, subscription)
+
+
+def check_event_of_own_write(server: LiveServer, subscription: list[str]) -> None:
+    """The event printed is the change the example made: same version, our writer, a source."""
     wrote = WROTE.match(subscription[2])
     event = EVENT.match(subscription[3])
     assert wrote is not None, subscription[2]
     assert event is not None, subscription[3]
-    # The event is the change the example made: same version, our writer, a new source.
     assert event["version"] == wrote["version"]
     assert event["writer"] == WRITER
     assert decode(event["id"]).startswith("Source:")
@@ -141,11 +158,13 @@ def test_example_without_a_token_only_reads_and_waits(server: LiveServer, langua
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[: len(TRAVERSAL) + len(LISTING)] == TRAVERSAL + LISTING
-    assert lines[-2:] == [
+    assert lines[: len(READS)] == READS
+    waited = [
         "no token: waiting up to 1 s for somebody else's change",
         "no change within 1 s",
     ]
+    assert lines[len(READS) + 2 : len(READS) + 4] == waited  # over WebSocket
+    assert lines[-2:] == waited  # over Server-Sent Events
     after = httpx.post(f"{server.url}/graphql", json={"query": "{ graphVersion }"}).json()
     assert after == version
 

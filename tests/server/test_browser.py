@@ -8,11 +8,14 @@ and recorded, so the page must work from the vendored assets alone (see
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from server.graphql_http import DEFAULT_QUERY
 from tests.server.browser import (
@@ -190,3 +193,71 @@ def test_network_guard_blocks_other_hosts(live_server: LiveServer, chromium: Chr
 
         assert str(outcome).startswith("refused"), outcome
         assert log.blocked == ["http://example.invalid/probe"]
+
+
+BROWSER_TOKEN = "browser-token-0123456789abcdef"
+SUBSCRIPTION = "subscription Watch {\n  graphChanged {\n    graphVersion\n    summary\n  }\n}\n"
+CREATE_SOURCE = (
+    'mutation { createSource(input: {fields: {title: "seen in GraphiQL", kind: USER_EDIT}}) '
+    "{ graphVersion } }"
+)
+
+
+@pytest.fixture(scope="module")
+def writable_server() -> Iterator[LiveServer]:
+    """A server that takes writes, so that a mutation makes an event to see."""
+    server = LiveServer(env={"SHOWGRAPH_TOKENS": f"browser={BROWSER_TOKEN}"})
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_graphiql_runs_a_subscription_and_shows_the_event_of_a_mutation(
+    writable_server: LiveServer, chromium: Chromium
+) -> None:
+    with open_page(chromium, "graphiql-subscription-failure.png") as (page, log):
+        page.goto(f"{writable_server.url}/graphql", wait_until="load")
+        page.wait_for_selector(EDITOR, state="visible")
+        page.evaluate(
+            "([s, q]) => document.querySelector(s).CodeMirror.setValue(q)", [EDITOR, SUBSCRIPTION]
+        )
+        page.wait_for_function(
+            "(s) => document.querySelector(s).CodeMirror.operationName === 'Watch'", arg=EDITOR
+        )
+        with page.expect_websocket() as opened:
+            page.click(EXECUTE)
+        socket = opened.value
+        assert socket.url == f"ws://127.0.0.1:{writable_server.port}/graphql"
+        # graphql-transport-ws does not acknowledge a subscribe (and the frame may
+        # leave before a listener here could see it), so the server may start
+        # listening a moment after the click: write until the event shows.
+        shown = False
+        for _ in range(10):
+            written = httpx.post(
+                f"{writable_server.url}/graphql",
+                json={"query": CREATE_SOURCE},
+                headers={"authorization": f"Bearer {BROWSER_TOKEN}"},
+            ).json()
+            assert written["data"]["createSource"]["graphVersion"] >= 1, written
+            try:
+                page.wait_for_function(
+                    """(s) => {
+                      const el = document.querySelector(s);
+                      return el && el.CodeMirror &&
+                        el.CodeMirror.getValue().includes('"create source"');
+                    }""",
+                    arg=RESULT_EDITOR,
+                    timeout=2_000,
+                )
+            except PlaywrightTimeoutError:
+                continue
+            shown = True
+            break
+        assert shown, editor_text(page, RESULT_EDITOR)
+        body = json.loads(editor_text(page, RESULT_EDITOR))
+        assert body["data"]["graphChanged"]["summary"] == "create source"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "graphiql-subscription.png"), full_page=True)
+        log.assert_clean()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from starlette.routing import WebSocketRoute
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect
 
 from graph_data import ShowGraph
 from server.app import create_app
@@ -23,15 +22,7 @@ PREFLIGHT = {
 
 @pytest.fixture(scope="module")
 def open_to_friend(graph: ShowGraph) -> TestClient:
-    app = create_app(Settings(cors_origins=(FRIEND,), rate_limit=True), graph=graph)
-
-    async def echo(websocket: WebSocket) -> None:  # stands in for a future subscription route
-        await websocket.accept()
-        await websocket.send_text(await websocket.receive_text())
-        await websocket.close()
-
-    app.router.routes.append(WebSocketRoute("/echo", echo))
-    return TestClient(app)
+    return TestClient(create_app(Settings(cors_origins=(FRIEND,), rate_limit=True), graph=graph))
 
 
 def test_no_cross_origin_access_by_default(client: TestClient) -> None:
@@ -77,15 +68,19 @@ def test_websocket_origins_follow_the_same_rule(
     open_to_friend: TestClient, origin: str | None, allowed: bool
 ) -> None:
     headers = {"origin": origin} if origin else {}
+    connecting = open_to_friend.websocket_connect(
+        "/graphql", subprotocols=["graphql-transport-ws"], headers=headers
+    )
     if allowed:
-        with open_to_friend.websocket_connect("/echo", headers=headers) as websocket:
-            websocket.send_text("hello")
-            assert websocket.receive_text() == "hello"
+        with connecting as websocket:
+            websocket.send_json({"type": "connection_init"})
+            assert websocket.receive_json() == {"type": "connection_ack"}
+            websocket.send_json(
+                {"id": "1", "type": "subscribe", "payload": {"query": "{ graphVersion }"}}
+            )
+            assert websocket.receive_json()["payload"]["data"] == {"graphVersion": 0}
     else:
-        with (
-            pytest.raises(WebSocketDisconnect) as refused,
-            open_to_friend.websocket_connect("/echo", headers=headers),
-        ):
+        with pytest.raises(WebSocketDisconnect) as refused, connecting:
             pass
         assert refused.value.code == POLICY_VIOLATION
 

@@ -126,14 +126,17 @@ def test_subscriptions_are_not_served_over_http(client: TestClient, method: str)
     assert response.status_code == 400
     assert response.json() == {
         "errors": [
-            {"message": "subscriptions are not served over HTTP; subscribe over a WebSocket"}
+            {
+                "message": "subscriptions need a stream: send `Accept: text/event-stream` "
+                "(Server-Sent Events) or subscribe over a WebSocket"
+            }
         ]
     }
 
 
 def test_other_methods_are_405(client: TestClient) -> None:
     response = client.delete("/graphql")
-    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD, POST")
 
 
 def test_unacceptable_accept_is_406(client: TestClient) -> None:

@@ -60,7 +60,7 @@ def test_every_stage_refuses_with_its_own_error(client: TestClient) -> None:
     assert refusal("{ nonsense }").startswith("Cannot query field")
     assert "has invalid value" in refusal("query($n: Int!) { actors(first: $n) { totalCount } }")
     assert refusal("subscription { graphChanged { graphVersion } }").startswith(
-        "subscriptions are not served over HTTP"
+        "subscriptions need a stream"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -9,11 +11,15 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from graph_data import ShowGraph
 from server import executor
 from server.app import create_app
 from server.settings import Settings
+from tests.server.conftest import LiveServer
 
 TOKEN = "a-token-of-sixteen-or-more"
 PROTOCOL = ["graphql-transport-ws"]
@@ -116,6 +122,61 @@ def test_a_foreign_origin_is_refused(writable: TestClient) -> None:
         ) as websocket,
     ):
         websocket.receive_json()
+
+
+FRIEND = "https://friend.example"
+
+
+@pytest.fixture(scope="module")
+def served_to_friend() -> Iterator[LiveServer]:
+    """``showgraph serve --cors-origins FRIEND``: a real socket, as browsers reach it."""
+    server = LiveServer("--cors-origins", FRIEND)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+async def first_answer(url: str, origin: str | None) -> dict[str, Any]:
+    """Connect to the real /graphql socket (sending ``origin``) and run one query."""
+    async with ws_connect(
+        url,
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        origin=None if origin is None else Origin(origin),
+    ) as socket:
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        query = {"query": "{ graphVersion }"}
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+        return json.loads(await socket.recv())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [None, FRIEND, "http://127.0.0.1:{port}", "http://localhost:{port}"],
+)
+def test_the_real_socket_lets_in_cors_origins_and_its_own_pages(
+    served_to_friend: LiveServer, origin: str | None
+) -> None:
+    url = served_to_friend.url.replace("http://", "ws://") + "/graphql"
+    sent = None if origin is None else origin.format(port=served_to_friend.port)
+    if sent is not None and "localhost" in sent:
+        url = url.replace("127.0.0.1", "localhost")  # a page on that host, to that host
+    answer = asyncio.run(first_answer(url, sent))
+    assert answer["payload"]["data"] == {"graphVersion": 0}
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "http://127.0.0.1.evil.example", FRIEND + ":8443"]
+)
+def test_the_real_socket_refuses_foreign_origins_with_403(
+    served_to_friend: LiveServer, origin: str
+) -> None:
+    url = served_to_friend.url.replace("http://", "ws://") + "/graphql"
+    with pytest.raises(InvalidStatus) as refused:
+        asyncio.run(first_answer(url, origin))
+    assert refused.value.response.status_code == 403
 
 
 def test_a_subscription_outlives_the_execution_timeout(
