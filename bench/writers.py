@@ -13,7 +13,8 @@ timing every answer:
   snapshots, none / 4      a generated ``--nodes`` graph with ``--snapshot-every 50``,
                            read with a query whose answer does not grow with the
                            graph: with 4 writers it is snapshotted every 50 writes,
-                           and the longest read is the one that would wait for one
+                           and the longest read is the one that would wait for one;
+                           the same with no snapshots at all is the control
   2 replicas, no writers   two replicas on one PostgreSQL, reads split over both
   2 replicas, 4 writers    4 writers per replica
   PostgreSQL stopped       the same, with PostgreSQL stopped: reads keep going,
@@ -212,6 +213,12 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             results["snapshots_4"] = case(
                 f"{big}, snapshot every 50, 4 writers", [url], options, 4, BOUNDED_QUERY
             )
+        with ExitStack() as stack:  # the control: the same writes, no snapshot at all
+            never = ["--data-dir", str(scratch / "n"), "--snapshot-every", "100000000"]
+            url = serve(stack, scratch, "no-snapshots", never, dataset)
+            results["no_snapshots_4"] = case(
+                f"{big}, no snapshots, 4 writers", [url], options, 4, BOUNDED_QUERY
+            )
         results.update(replica_cases(scratch, options))
     return results
 
@@ -261,7 +268,7 @@ def report(results: dict[str, Any]) -> str:
         f"{results['seconds']} s per case)",
         f"  {'case':<34} {'reads':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  writes",
     ]
-    keys = ("journal_none", "journal_4", "snapshots_none", "snapshots_4")
+    keys = ("journal_none", "journal_4", "snapshots_none", "snapshots_4", "no_snapshots_4")
     for key in (*keys, "replicas_none", "replicas_4"):
         if key in results:
             lines.append(_row(key, results[key]))
