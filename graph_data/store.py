@@ -874,6 +874,25 @@ def _lines(journal: IO[bytes]) -> Iterator[tuple[int, bytes, bool]]:
             return
 
 
+def check_journal(path: Path) -> None:
+    """``StoreError`` naming the first line of ``path`` that is not a change, as start-up would.
+
+    For a command that starts several workers: each would stop on the same
+    line, so it is found once, before they are spawned. A bad last line is a
+    torn write, which start-up drops, so it passes.
+    """
+    if not path.exists():
+        return
+    with path.open("rb") as journal:
+        for number, (_, line, complete) in enumerate(_lines(journal), start=1):
+            try:
+                Change.from_json(line)
+            except ValueError as error:
+                if not complete or _at_end(journal):
+                    return
+                raise StoreError(f"{path}: line {number}: {error}") from None
+
+
 def _at_end(journal: IO[bytes]) -> bool:
     """True when nothing follows the current line (so a bad line is the torn last one)."""
     position = journal.tell()

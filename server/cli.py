@@ -16,6 +16,7 @@ from typing import Any
 
 from graph_data import DatasetError, Problem, ShowGraph, check_dataset
 from graph_data.loader import describe_paths
+from graph_data.store import check_journal
 from schema import build_schema
 from schema.build import SDL_PATH, export_sdl
 from server.logs import log_config
@@ -224,10 +225,12 @@ def _serve(args: argparse.Namespace) -> int:
         finally:
             pool_log.setLevel(level)
         freeze_heap()
-    elif not _starts_from_snapshot(settings):
-        _, problems = check_dataset(settings.dataset)
-        if problems:
-            return _refuse(settings.dataset, problems)
+    else:
+        _check_store(settings)
+        if not _starts_from_snapshot(settings):
+            _, problems = check_dataset(settings.dataset)
+            if problems:
+                return _refuse(settings.dataset, problems)
     os.environ.update(settings.to_env())  # workers rebuild the same settings from these
     uvicorn.run(
         app,
@@ -245,6 +248,22 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _check_store(settings: Settings) -> None:
+    """Before spawning workers, what would stop every one of them, raised once here.
+
+    ``main`` prints it as one line; inside a worker it would be a traceback
+    per worker. An unreachable database and a damaged journal line are found
+    cheaply (the workers migrate anyway); a damaged snapshot only by reading
+    it all, which each worker does.
+    """
+    if settings.store:
+        from graph_data.pgstore import migrate
+
+        migrate(settings.store)
+    elif settings.data_dir:
+        check_journal(Path(settings.data_dir) / "journal.jsonl")
 
 
 def _starts_from_snapshot(settings: Settings) -> bool:

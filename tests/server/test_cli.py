@@ -447,7 +447,10 @@ def one_line_failure(*args: str) -> str:
     return result.stderr
 
 
-@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["db", "init"]])
+@pytest.mark.parametrize(
+    "command",
+    [["serve", "--port", "0"], ["serve", "--port", "0", "--workers", "2"], ["db", "init"]],
+)
 def test_an_unreachable_database_is_one_line_naming_what_to_do(
     tmp_path: Path, command: list[str]
 ) -> None:
@@ -456,9 +459,11 @@ def test_an_unreachable_database_is_one_line_naming_what_to_do(
     assert "check that the database is running" in line
 
 
-def test_a_damaged_journal_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_damaged_journal_is_one_line_naming_file_and_line(tmp_path: Path, workers: str) -> None:
     (tmp_path / "journal.jsonl").write_bytes(b"not json\n" + b'{"version": 2}\n')
-    line = one_line_failure("serve", "--port", "0", "--data-dir", str(tmp_path))
+    flags = ["--port", "0", "--workers", workers, "--data-dir", str(tmp_path)]
+    line = one_line_failure("serve", *flags)
     assert line.startswith("showgraph: cannot start: ")
     assert "journal.jsonl: line 1" in line
 
