@@ -8,9 +8,10 @@ Three kinds of section, from longest to shortest:
   writer plans its change and makes it durable (journal fsync, PostgreSQL
   commit) reading the graph without the read lock, which is safe because only
   the holder of the turn ever changes the graph.
-- ``writing()``: applying a durable change to the graph in memory, taken
-  inside a turn (taken if not held) for the few milliseconds that takes. Readers wait for it (so
-  none sees half a change) and it waits for the readers already inside.
+- ``writing()``: applying a durable change to the graph in memory, inside a
+  turn (taken if not held), for the few milliseconds that takes. Readers
+  wait for it (so none sees half a change) and it waits for the readers
+  already inside.
 
 So a reader waits at most for one change to be applied, never for a disk or
 a database. The holder of the turn may re-enter both it and ``writing()``
@@ -37,18 +38,12 @@ class RWLock:
         self._depth = 0
         self._waiting_writers = 0
         self._turn = threading.RLock()
-        self._turn_holder: int | None = None
 
     @contextmanager
     def turn(self) -> Iterator[None]:
         """A writer's turn: writers one at a time; readers are not stopped."""
         with self._turn:
-            outer = self._turn_holder
-            self._turn_holder = threading.get_ident()
-            try:
-                yield
-            finally:
-                self._turn_holder = outer
+            yield
 
     @contextmanager
     def reading(self) -> Iterator[None]:

@@ -450,9 +450,8 @@ class ShowGraph:
         can reorder them: shows and seasons (their keys and numbers) and the
         HAS_SEASON / HAS_EPISODE links order the seasons and episodes under
         them, so those clear every order; any other node only its own kind's;
-        other links none. (Clearing
-        every order on every write made the next read re-sort whole kinds: 30 ms
-        a read after each write at 100k nodes.)
+        other links none. (Clearing every order on every write made the next
+        read re-sort whole kinds: 30 ms a read after each write at 100k nodes.)
         """
         self._derived = _Derived()
         if kind is not None and kind not in _PARENTS:

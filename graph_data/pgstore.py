@@ -36,8 +36,9 @@ repeatable-read transaction.
 **When PostgreSQL goes away.** Reads never touch the database, so they go on
 from memory. A write fails with ``StoreUnavailableError`` and writes nothing;
 while the listener knows the database is unreachable it is refused at once,
-without trying (readers never waited for writers anyway). The pool and the listener
-reconnect by themselves, and the listener's reconnect makes the store catch up.
+without trying (readers never waited for writers anyway). The pool and the
+listener reconnect by themselves, and the listener's reconnect makes the
+store catch up.
 """
 
 from __future__ import annotations
@@ -282,8 +283,9 @@ class PostgresStore:
             with self._connection() as conn:
                 _migrate(conn)
             # Listen before reading, so that nothing committed after the read goes unannounced.
-            self._listener = _Listener(self.dsn, self.timeout, on_reconnect=self._refresh_pool)
-            self._listener.wake = self._wake
+            self._listener = _Listener(
+                self.dsn, self.timeout, on_reconnect=self._refresh_pool, wake=lambda: self._wake()
+            )
             self._listener.start()
             if not self._listener.listening.wait(self.timeout + 1):
                 raise StoreUnavailableError(f"store unavailable: {self.where}: cannot LISTEN")
@@ -356,8 +358,6 @@ class PostgresStore:
         its next look.
         """
         self._wake = wake
-        if self._listener is not None:
-            self._listener.wake = wake
 
     def reachable(self) -> bool:
         """Cheap, lock-free: whether the listener holds a connection to the database.
@@ -434,7 +434,7 @@ class PostgresStore:
                 f"lost {listener.outage()} ago); nothing was written"
             )
         with model.lock.turn():
-            change, others = self._commit(model, make_change)
+            change, others = self._commit(model, make_change, listener)
             if change is None:
                 return None, others
             with model.lock.writing():
@@ -448,10 +448,9 @@ class PostgresStore:
             return change, others
 
     def _commit(
-        self, model: ShowGraph, make_change: Callable[[int], Change | None]
+        self, model: ShowGraph, make_change: Callable[[int], Change | None], listener: _Listener
     ) -> tuple[Change | None, list[Change]]:
         """The transaction of ``write``: lock the head, catch up, insert the change, commit."""
-        listener = self._require_open()
         pool = self._pool
         assert pool is not None
         others: list[Change] = []
@@ -665,11 +664,17 @@ class _Listener:
     written by one thread, and a stale read only delays a catch-up by one look.
     """
 
-    def __init__(self, dsn: str, timeout: float, on_reconnect: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        timeout: float,
+        on_reconnect: Callable[[], None],
+        wake: Callable[[], None],
+    ) -> None:
         self.dsn = dsn
         self.timeout = timeout
         self.on_reconnect = on_reconnect
-        self.wake: Callable[[], None] = lambda: None  # told of every newer version announced
+        self.wake = wake  # told of every newer version announced, and of a reconnect
         self.notified = 0  # the highest version announced
         self.resync = False  # a notification may have been missed: catch up with a query
         self.connected = False

@@ -177,12 +177,7 @@ class JournalStore:
         applied = []
         for start, line, complete in _lines(journal):
             self._line += 1
-            try:
-                change = Change.from_json(line)
-            except ValueError as error:
-                if complete and not _at_end(journal):
-                    raise StoreError(f"{self.journal_path}: line {self._line}: {error}") from None
-                change = None
+            change = _parse(journal, line, complete, f"{self.journal_path}: line {self._line}")
             if change is not None and not complete:
                 # A whole record whose final newline was lost: keep it, and end the
                 # line so that the next append starts on a line of its own.
@@ -311,13 +306,9 @@ class JournalStore:
             for _start, line, complete in _lines(journal):
                 if not complete or _line_version(line) > version:
                     kept += line + (b"\n" if complete else b"")
-        fresh = self.journal_path.with_suffix(".jsonl.tmp")
-        with fresh.open("wb") as handle:
-            handle.write(kept)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(fresh, self.journal_path)
-        _fsync_dir(self.data_dir)
+        _replace_durably(
+            self.journal_path, bytes(kept), self.journal_path.with_suffix(".jsonl.tmp")
+        )
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
@@ -729,14 +720,22 @@ def _model_from_body_1(body: Mapping[str, Any]) -> ShowGraph:
 
 def write_snapshot(model: ShowGraph, path: Path) -> None:
     """The whole graph as JSON, written to a temporary file, fsynced and renamed."""
-    body = snapshot_body(model)
-    temporary = path.with_suffix(".json.tmp")
-    with temporary.open("wb") as handle:
-        handle.write(orjson.dumps(body))
-        handle.flush()
-        os.fsync(handle.fileno())
+    _replace_durably(path, orjson.dumps(snapshot_body(model)), path.with_suffix(".json.tmp"))
+
+
+def _replace_durably(path: Path, data: bytes, temporary: Path) -> None:
+    """``path`` holds ``data`` or what it held before, never a part: write, fsync, rename."""
+    _write_durably(temporary, data)
     os.replace(temporary, path)
     _fsync_dir(path.parent)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """``data`` in ``path``, fsynced: on disk before anyone is told it is there."""
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def read_snapshot(path: Path) -> ShowGraph:
@@ -818,10 +817,7 @@ def _write_and_exit(model: ShowGraph, path: Path) -> NoReturn:
     code = 1
     try:
         os.nice(10)  # the server's readers and writers come first for the CPU
-        with path.open("wb") as handle:
-            handle.write(orjson.dumps(snapshot_body(model)))
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_durably(path, orjson.dumps(snapshot_body(model)))
         code = 0
     except BaseException as error:  # the parent logs the exit code; say why on stderr
         os.write(2, f"showgraph: snapshot to {path} failed: {error!r}\n".encode())
@@ -885,12 +881,22 @@ def check_journal(path: Path) -> None:
         return
     with path.open("rb") as journal:
         for number, (_, line, complete) in enumerate(_lines(journal), start=1):
-            try:
-                Change.from_json(line)
-            except ValueError as error:
-                if not complete or _at_end(journal):
-                    return
-                raise StoreError(f"{path}: line {number}: {error}") from None
+            if _parse(journal, line, complete, f"{path}: line {number}") is None:
+                return
+
+
+def _parse(journal: IO[bytes], line: bytes, complete: bool, where: str) -> Change | None:
+    """The change a journal line holds, or None for a torn last line (a crash mid-append).
+
+    A bad line anywhere else is ``StoreError`` naming ``where``: skipping it
+    could lose an acknowledged write.
+    """
+    try:
+        return Change.from_json(line)
+    except ValueError as error:
+        if complete and not _at_end(journal):
+            raise StoreError(f"{where}: {error}") from None
+        return None
 
 
 def _at_end(journal: IO[bytes]) -> bool:

@@ -102,22 +102,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"showgraph: {error}", file=sys.stderr)
         return 2
     except (StoreUnavailableError, psycopg.OperationalError) as error:
-        # One line for an operator, not a traceback: what failed and what to do.
-        reason = " ".join(str(error).split())
-        print(
-            f"showgraph: cannot start: {reason}; check that the database is running and "
-            "that --store (SHOWGRAPH_STORE) points at it",
-            file=sys.stderr,
+        return _cannot_start(
+            error,
+            "check that the database is running and that --store (SHOWGRAPH_STORE) points at it",
         )
-        return 1
     except StoreError as error:
-        reason = " ".join(str(error).split())
-        print(
-            f"showgraph: cannot start: {reason}; repair or move the damaged file "
-            '(docs/deployment.md, "If start-up stops on a damaged file") and start again',
-            file=sys.stderr,
+        return _cannot_start(
+            error,
+            'repair or move the damaged file (docs/deployment.md, "If start-up stops on a '
+            'damaged file") and start again',
         )
-        return 1
+
+
+def _cannot_start(error: Exception, advice: str) -> int:
+    """One line for an operator, not a traceback: what failed and what to do; exit code 1."""
+    reason = " ".join(str(error).split())
+    print(f"showgraph: cannot start: {reason}; {advice}", file=sys.stderr)
+    return 1
 
 
 def _parser() -> argparse.ArgumentParser:
