@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from graph_data.records import text_problem
+
 RETRY_WINDOW = 24 * 3600  # seconds a clientMutationId is remembered (Stripe keeps 24 hours)
 MAX_KEYS = 100_000  # remembered keys at most, about 20 MB at worst
+KEY_MAX = 255  # characters in a clientMutationId: what keeps MAX_KEYS keys within that
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,13 @@ class RecentRequests:
             except (TypeError, ValueError):
                 raise ValueError(f"requests: bad entry {row!r}") from None
             self.note(str(writer), str(request), attempt)
+
+
+def key_problem(client_mutation_id: str) -> str | None:
+    """Why a clientMutationId cannot be kept (as a record's text could not), or None."""
+    if len(client_mutation_id) > KEY_MAX:
+        return f"is {len(client_mutation_id)} characters long; at most {KEY_MAX} are kept"
+    return text_problem(client_mutation_id)
 
 
 def _age(at: str) -> timedelta:

@@ -38,6 +38,7 @@ from graph_data.edits import (
 )
 from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.records import FIELDS_OF, Viewership
+from graph_data.retries import key_problem
 from graph_data.store import StoreUnavailableError
 from schema.context import Info, graph_of
 from schema.errors import UserError as RequestError
@@ -165,6 +166,12 @@ def _write(
     writer: str = context.writer
     model = graph_of(info)
     retry_key: str | None = request.client_mutation_id
+    problem = key_problem(retry_key) if retry_key is not None else None
+    if problem is not None:  # the same answer on every store, before any sees it
+        error = UserError(
+            field=["input", "clientMutationId"], message=f"clientMutationId {problem}"
+        )
+        return None, [error], model.version
     outcome: dict[str, Any] = {"errors": []}
 
     def make_change(version: int) -> Change | None:

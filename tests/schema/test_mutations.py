@@ -440,3 +440,21 @@ def test_a_retry_key_used_for_another_mutation_is_refused(writer: Writer) -> Non
     assert error["field"] == ["input", "clientMutationId"]
     assert "was used for another mutation ('create actor', version 1)" in error["message"]
     assert writer.graph.version == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [("retry\x00me", "NUL character"), ("k" * 256, "256 characters long; at most 255")],
+)
+def test_a_client_mutation_id_no_store_could_keep_is_refused(
+    writer: Writer, key: str, says: str
+) -> None:
+    before = writer.state()
+    answer = writer.run(CREATE_ACTOR, input={**RETRIED, "clientMutationId": key})["createActor"]
+    assert answer["node"] is None
+    [error] = answer["userErrors"]
+    assert error["field"] == ["input", "clientMutationId"]
+    assert says in error["message"]
+    assert writer.state() == before
+    kept = writer.run(CREATE_ACTOR, input={**RETRIED, "clientMutationId": "k" * 255})
+    assert kept["createActor"]["userErrors"] == []  # the longest that is kept still writes
