@@ -25,7 +25,6 @@ from graph_data.model import ShowGraph
 from graph_data.pgstore import (
     PostgresStore,
     SchemaTooNewError,
-    change_sources,
     db_init,
     db_snapshot,
     known_migrations,
@@ -104,6 +103,7 @@ def test_first_start_loads_the_dataset_and_seeds_snapshot_0(
     assert rows(pg_dsn, "SELECT version, name FROM schema_migrations") == [
         (1, "initial"),
         (2, "client_mutation_ids"),
+        (3, "history"),
     ]
     assert not store.behind()
 
@@ -120,7 +120,7 @@ def test_writes_are_rows_and_survive_a_restart(
         (1, "alice", "create Jenny Walser", ["source:article"]),
         (2, "alice", "create Bradley Riches", ["source:article"]),
     ]
-    assert change_sources(first) == ["source:article"]
+    assert first.sources == ["source:article"]
     _, again = stores()  # the first store was not closed: a replay
     assert state(again) == state(model)
 
@@ -140,7 +140,7 @@ def test_a_snapshot_every_n_changes_and_start_up_from_it(
 def test_db_init_and_db_snapshot(
     pg_dsn: str, stores: Callable[..., tuple[PostgresStore, ShowGraph]]
 ) -> None:
-    assert db_init(pg_dsn) == [1, 2]
+    assert db_init(pg_dsn) == [1, 2, 3]
     assert db_init(pg_dsn) == []
     store, model = stores()
     write(store, model, "Jenny Walser")
@@ -244,8 +244,8 @@ def test_the_change_table_is_append_only(
 
 
 def test_migrations_run_once(pg_dsn: str) -> None:
-    assert [m.version for m in known_migrations()] == [1, 2]
-    assert migrate(pg_dsn) == [1, 2]
+    assert [m.version for m in known_migrations()] == [1, 2, 3]
+    assert migrate(pg_dsn) == [1, 2, 3]
     before = rows(pg_dsn, "SELECT version, name, applied_at FROM schema_migrations")
     assert migrate(pg_dsn) == []
     assert rows(pg_dsn, "SELECT version, name, applied_at FROM schema_migrations") == before
@@ -255,7 +255,7 @@ def test_a_newer_schema_stops_start_up_naming_both_versions(pg_dsn: str) -> None
     migrate(pg_dsn)
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("INSERT INTO schema_migrations (version, name) VALUES (42, 'future')")
-    expected = r"schema is at version 42, but this showgraph knows migrations up to version 2"
+    expected = r"schema is at version 42, but this showgraph knows migrations up to version 3"
     with pytest.raises(SchemaTooNewError, match=expected):
         migrate(pg_dsn)
     with pytest.raises(SchemaTooNewError, match=expected):
