@@ -1,8 +1,9 @@
 """The ``showgraph`` command: every subcommand's arguments, and what each one runs.
 
-serve, validate, export-schema, generate, export, import and db; the work
-itself is done by the modules they call (``graph_data.formats``,
-``graph_data.importing``, ``graph_data.generate``, ``server.app``).
+serve, validate, export-schema, generate, export, import, restore and db;
+the work itself is done by the modules they call (``graph_data.formats``,
+``graph_data.importing``, ``graph_data.restoring``, ``graph_data.generate``,
+``server.app``).
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_generate(commands)
     _add_export(commands)
     _add_import(commands)
+    _add_restore(commands)
 
     db = commands.add_parser("db", help="PostgreSQL store: init (migrations) or snapshot")
     db.add_argument("action", choices=["init", "snapshot"])
@@ -477,12 +479,7 @@ def _import(args: argparse.Namespace) -> int:
     from graph_data.importing import import_into
     from graph_data.store import StoreError
 
-    settings = _store_settings(args)
-    if not settings.store and not settings.data_dir:
-        raise ValueError(
-            "import needs a store to write to: --data-dir DIR or --store postgresql://... "
-            "(or SHOWGRAPH_DATA_DIR / SHOWGRAPH_STORE)"
-        )
+    settings = _needs_store(args, "import")
     where = _where(settings)
     try:
         incoming = read_graph(args.file, args.format)
@@ -499,6 +496,65 @@ def _import(args: argparse.Namespace) -> int:
     else:
         print(f"imported {args.file} into {where}: version {change.version}, {change.summary}")
     return 0
+
+
+def _add_restore(commands: Any) -> None:
+    command = commands.add_parser(
+        "restore",
+        help="make the graph equal to a past version, as one new change",
+        description="Make the graph of the store the settings name (a data directory or "
+        "PostgreSQL) equal to the graph as of version N, by writing ONE new change that "
+        "running servers pick up like any other: history is never rewritten, and the restore "
+        "can itself be undone by restoring to the version before it. N must be older than "
+        "the graph and within the history kept (SHOWGRAPH_HISTORY_KEEP). On PostgreSQL any "
+        "replica may restore: every replica is a writer, and the database orders writes.",
+    )
+    command.add_argument(
+        "--to-version", type=int, required=True, metavar="N", help="the version to restore"
+    )
+    command.add_argument("--note", default="", help="why: kept in the history with the change")
+    command.add_argument(
+        "--writer", default="showgraph-restore", help="who the change says made it"
+    )
+    _store_flags(command)
+    command.set_defaults(run=_restore)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Restore through the store, so the change is written exactly as a mutation's would be."""
+    from graph_data.restoring import RestoreError, restore_to
+    from graph_data.store import StoreError
+
+    settings = _needs_store(args, "restore")
+    try:
+        store, model = _open_store(args)
+        try:
+            change = restore_to(store, model, args.to_version, writer=args.writer, note=args.note)
+        finally:
+            _release(args, store, model)
+    except (RestoreError, StoreError) as error:
+        print(f"showgraph restore: {error}", file=sys.stderr)
+        return 1
+    where = _where(settings)
+    if change is None:
+        print(
+            f"nothing to restore: {where} (version {model.version}) already holds the graph "
+            f"of version {args.to_version}"
+        )
+    else:
+        print(f"restored {where} to version {args.to_version}: version {change.version}")
+    return 0
+
+
+def _needs_store(args: argparse.Namespace, command: str) -> Settings:
+    """The settings, if they name a store to write to: a command that writes needs one."""
+    settings = _store_settings(args)
+    if not settings.store and not settings.data_dir:
+        raise ValueError(
+            f"{command} needs a store to write to: --data-dir DIR or --store postgresql://... "
+            "(or SHOWGRAPH_DATA_DIR / SHOWGRAPH_STORE)"
+        )
+    return settings
 
 
 def _store_settings(args: argparse.Namespace) -> Settings:
