@@ -34,6 +34,10 @@ from graph_data.integrity import RELATION_KIND_PATTERN, id_problem
 from graph_data.kinds import CastRole, NodeKind, SceneKind, SeasonStatus, SourceKind
 
 FORMAT = "showgraph/1"
+# An export's history (``showgraph export --with-history``): a list of changes
+# (``Change.to_dict``), oldest first, beside the records. The records alone
+# make the graph; the history says how it got there.
+HISTORY_SECTION = "history"
 
 
 def _check_id(value: str) -> str:

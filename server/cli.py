@@ -421,22 +421,32 @@ def _add_export(commands: Any) -> None:
     export.add_argument(
         "--output", "-o", type=Path, help="file to write (default: standard output)"
     )
+    export.add_argument(
+        "--with-history",
+        action="store_true",
+        help="add the history: every change the graph can be read back through, oldest first "
+        "(json and dataset formats; `showgraph import` reads the graph and leaves it aside)",
+    )
     _store_flags(export)
     export.set_defaults(run=_export)
 
 
 def _export(args: argparse.Namespace) -> int:
-    from graph_data.formats import SUFFIXES, export_graph
+    from graph_data.formats import HISTORY_FORMATS, SUFFIXES, export_graph
     from graph_data.store import StoreError
 
     output: Path | None = None if args.output in (None, Path("-")) else args.output
     fmt = args.format or (SUFFIXES.get(output.suffix) if output else None)
     if fmt is None:
         raise ValueError("export needs --format (graphml, gexf, json or dataset)")
+    if args.with_history and fmt not in HISTORY_FORMATS:
+        raise ValueError(f"--with-history needs --format {' or '.join(HISTORY_FORMATS)}")
     try:
         store, model = _open_store(args)
         try:
-            export_graph(model, fmt, output if output is not None else sys.stdout.buffer)
+            history = _history_of(store, model) if args.with_history else None
+            out = output if output is not None else sys.stdout.buffer
+            export_graph(model, fmt, out, history=history)
         finally:
             _release(args, store, model)
     except (DatasetError, StoreError) as error:
@@ -446,6 +456,12 @@ def _export(args: argparse.Namespace) -> int:
         nodes, edges = model.graph.number_of_nodes(), model.graph.number_of_edges()
         print(f"wrote {output}: {fmt}, {nodes} nodes, {edges} edges", file=sys.stderr)
     return 0
+
+
+def _history_of(store: Any, model: ShowGraph) -> list[Any]:
+    """The changes an export carries: those the graph can be read back through (the floor on)."""
+    history = store.history
+    return list(history.between(history.floor(model.version), model.version))
 
 
 def _add_import(commands: Any) -> None:
@@ -458,7 +474,9 @@ def _add_import(commands: Any) -> None:
         "`showgraph export`, or TVmaze's show JSON) and merge it into the store the settings "
         "name (a data directory or PostgreSQL), as one change that running servers pick up: "
         "what the file holds is added or updated, nothing else is deleted unless --replace "
-        "is given. Nothing changes unless the whole file, and the graph it makes, is valid.",
+        "is given. Nothing changes unless the whole file, and the graph it makes, is valid. "
+        "A history the file carries (export --with-history) is left aside: the store keeps "
+        "its own.",
     )
     command.add_argument("file", type=Path, help="the file to import")
     command.add_argument(
@@ -475,14 +493,14 @@ def _add_import(commands: Any) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from graph_data.formats import read_graph
+    from graph_data.formats import read_export
     from graph_data.importing import import_into
     from graph_data.store import StoreError
 
     settings = _needs_store(args, "import")
     where = _where(settings)
     try:
-        incoming = read_graph(args.file, args.format)
+        incoming, history = read_export(args.file, args.format)
         store, model = _open_store(args)
         try:
             change = import_into(store, model, incoming, args.writer, replace=args.replace)
@@ -491,6 +509,12 @@ def _import(args: argparse.Namespace) -> int:
     except (DatasetError, StoreError) as error:
         print(f"showgraph import: {error}", file=sys.stderr)
         return 1
+    if history:
+        print(
+            f"note: the file's history ({len(history)} change(s)) is not imported: {where} "
+            "keeps its own history, where this import is one change",
+            file=sys.stderr,
+        )
     if change is None:
         print(f"nothing to import: {where} already holds this graph (version {model.version})")
     else:

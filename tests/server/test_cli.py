@@ -437,6 +437,39 @@ def test_import_reads_tvmaze_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     }
 
 
+@pytest.mark.usefixtures("clean_env")
+def test_export_with_history_and_import_of_it_into_a_new_data_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graph_data.changes import Change
+    from graph_data.store import JournalStore
+    from tests.graph_data.graphs import state
+
+    old = ["--data-dir", str(tmp_path / "old")]
+    assert main(["import", str(other_show(tmp_path)), *old]) == 0
+    assert main(["restore", "--to-version", "0", *old, "--note", "oops"]) == 0
+    exported = tmp_path / "with-history.json"
+    assert main(["export", "-f", "json", "-o", str(exported), "--with-history", *old]) == 0
+    history = orjson.loads(exported.read_bytes())["history"]
+    assert [(e["version"], e["summary"]) for e in history] == [
+        (1, "import: 4 node(s) put, 0 deleted; 2 edge(s) put, 0 deleted"),
+        (2, "restore to version 0"),
+    ]
+    assert Change.from_dict(history[1]).note == "oops"
+    assert main(["export", "-f", "gexf", "--with-history", *old]) == 2
+    assert "--with-history needs --format json or dataset" in capsys.readouterr().err
+
+    new = tmp_path / "new"
+    assert main(["import", str(other_show(tmp_path)), "--data-dir", str(new)]) == 0
+    assert main(["import", str(exported), "--data-dir", str(new), "--replace"]) == 0
+    captured = capsys.readouterr()
+    assert "note: the file's history (2 change(s)) is not imported" in captured.err
+    assert "version 2" in captured.out
+    store = JournalStore(new, BUILTIN_DATASET)
+    assert state(store.open()) == state(load_graph())
+    assert [c.summary[:7] for c in store.history.between(0, 2)] == ["import:", "import:"]
+
+
 # --- restore ---------------------------------------------------------------------------------
 
 
