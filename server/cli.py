@@ -425,7 +425,7 @@ def _add_export(commands: Any) -> None:
         "--with-history",
         action="store_true",
         help="add the history: every change the graph can be read back through, oldest first "
-        "(json and dataset formats; `showgraph import` reads the graph and leaves it aside)",
+        "(json and dataset formats; import --with-history starts a new store with it)",
     )
     _store_flags(export)
     export.set_defaults(run=_export)
@@ -475,8 +475,8 @@ def _add_import(commands: Any) -> None:
         "name (a data directory or PostgreSQL), as one change that running servers pick up: "
         "what the file holds is added or updated, nothing else is deleted unless --replace "
         "is given. Nothing changes unless the whole file, and the graph it makes, is valid. "
-        "A history the file carries (export --with-history) is left aside: the store keeps "
-        "its own.",
+        "A history the file carries (export --with-history) is left aside, the store keeping "
+        "its own, unless --with-history is given.",
     )
     command.add_argument("file", type=Path, help="the file to import")
     command.add_argument(
@@ -487,6 +487,13 @@ def _add_import(commands: Any) -> None:
         action="store_true",
         help="make the store hold exactly the file's graph, deleting what the file lacks",
     )
+    command.add_argument(
+        "--with-history",
+        action="store_true",
+        help="start a NEW store (version 0) with the file's history: its changes written one by "
+        "one, with their own versions, writers and notes (the file must come from "
+        "export --with-history of a store that began from the same dataset)",
+    )
     _store_flags(command)
     command.add_argument("--writer", default="showgraph-import", help="who the change says made it")
     command.set_defaults(run=_import)
@@ -494,25 +501,34 @@ def _add_import(commands: Any) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     from graph_data.formats import read_export
-    from graph_data.importing import import_into
+    from graph_data.importing import import_history, import_into
     from graph_data.store import StoreError
 
     settings = _needs_store(args, "import")
     where = _where(settings)
+    if args.with_history and args.replace:
+        raise ValueError("import --with-history makes the file's graph whole: drop --replace")
     try:
         incoming, history = read_export(args.file, args.format)
         store, model = _open_store(args)
         try:
-            change = import_into(store, model, incoming, args.writer, replace=args.replace)
+            if args.with_history and history:
+                written = import_history(store, model, incoming, history, str(args.file))
+            else:
+                change = import_into(store, model, incoming, args.writer, replace=args.replace)
         finally:
             _release(args, store, model)
     except (DatasetError, StoreError) as error:
         print(f"showgraph import: {error}", file=sys.stderr)
         return 1
+    if args.with_history and history:
+        print(f"imported {args.file} into {where} with its history: versions 1 to {len(written)}")
+        return 0
     if history:
         print(
             f"note: the file's history ({len(history)} change(s)) is not imported: {where} "
-            "keeps its own history, where this import is one change",
+            "keeps its own history, where this import is one change (--with-history "
+            "carries it into a new store)",
             file=sys.stderr,
         )
     if change is None:

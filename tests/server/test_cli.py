@@ -469,6 +469,21 @@ def test_export_with_history_and_import_of_it_into_a_new_data_directory(
     assert state(store.open()) == state(load_graph())
     assert [c.summary[:7] for c in store.history.between(0, 2)] == ["import:", "import:"]
 
+    # Into a new data directory, --with-history carries the history itself.
+    carried = tmp_path / "carried"
+    flags = [str(exported), "--data-dir", str(carried), "--with-history"]
+    assert main(["import", *flags, "--replace"]) == 2
+    assert "drop --replace" in capsys.readouterr().err
+    assert main(["import", *flags]) == 0
+    assert capsys.readouterr().out == (
+        f"imported {exported} into {carried} with its history: versions 1 to 2\n"
+    )
+    store = JournalStore(carried, BUILTIN_DATASET)
+    assert state(store.open()) == state(load_graph())
+    assert [c.to_dict() for c in store.history.between(0, 2)] == history
+    assert main(["import", *flags]) == 1  # not a new store any more
+    assert "the store is at version 2, not 0" in capsys.readouterr().err
+
 
 # --- restore ---------------------------------------------------------------------------------
 
