@@ -296,3 +296,27 @@ def test_a_history_that_began_from_another_graph_is_refused(
     other = write_dataset(generate(1, seed=3), tmp_path / "other.json")
     store = JournalStore(tmp_path / "new", other)
     _refused(store, path, read_export(path)[1], "it began from another graph")
+
+
+def test_a_history_starts_a_new_postgresql_database(
+    exported: tuple[Path, list[Change], list[Any]], pg_dsn: str
+) -> None:
+    from graph_data.pgstore import PostgresStore
+    from tests.graph_data.test_restoring import frozen
+
+    path, changes, seen = exported
+    incoming, history = read_export(path)
+    store = PostgresStore(pg_dsn, BUILTIN_DATASET)
+    model = store.open()
+    try:
+        assert import_history(store, model, incoming, history, str(path)) == changes
+        assert store.history.between(0, model.version) == changes
+    finally:
+        store.close(model)
+    replica = PostgresStore(pg_dsn, BUILTIN_DATASET)
+    followed = replica.open()
+    try:
+        assert followed.version == len(changes)
+        assert frozen(followed) == seen[-1]
+    finally:
+        replica.close(followed)
