@@ -241,3 +241,13 @@ def test_subscription_events_are_the_feed_s_records(api: Api) -> None:
     event = message["payload"]["data"]["graphChanged"]
     (record,) = api(f"{{ changes(since: 0) {{ nodes {{ {fields} }} }} }}")["changes"]["nodes"]
     assert event == record, json.dumps([event, record])
+
+
+def test_the_cost_of_the_feed_counts_the_page_asked_for() -> None:
+    for api in open_api(max_cost=100):
+        write_some(api)
+        small = api.raw("{ changes(since: 0, first: 2) { nodes { graphVersion summary } } }")
+        assert "errors" not in small, small["errors"]
+        assert small["extensions"]["cost"]["requested"] == 1 + 1 + 2 * 2
+        big = api.raw("{ changes(since: 0, first: 60) { nodes { graphVersion summary } } }")
+        assert big["errors"][0]["extensions"]["cost"] == 1 + 1 + 60 * 2
