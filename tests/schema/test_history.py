@@ -158,6 +158,7 @@ def test_the_feed_refuses_a_bad_cursor_and_a_negative_version(api: Api) -> None:
         "`after` is not a cursor of a list of changes: 'bm9wZQ=='"
     ]
     assert api.errors(FEED, since=0, first=MAX_PAGE_SIZE + 1)[0].startswith("`first` is limited")
+    assert api.errors(FEED, since=0, ids=[KIT] * 101) == ["`ids` is limited to 100 ids (got 101)"]
 
 
 def test_a_node_s_history_is_newest_first_and_pages(api: Api) -> None:
