@@ -46,6 +46,7 @@ SERVE_FLAGS: tuple[tuple[str, Any, str], ...] = (
     ("--max-page-size", int, "largest `first` a list may ask for (at most 100)"),
     ("--max-body-bytes", int, "largest request body, in bytes"),
     ("--execution-timeout", float, "seconds a query may run before it is stopped"),
+    ("--max-subscriptions", int, "subscriptions open at once in one process"),
     ("--cors-origins", _comma_list, "origins allowed to call cross-origin, comma-separated"),
     ("--trusted-proxies", _comma_list, "proxies whose X-Forwarded-For is believed (IPs/CIDRs)"),
     ("--rate-limit", bool, "rate-limit each client by query cost"),

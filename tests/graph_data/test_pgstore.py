@@ -20,6 +20,7 @@ import pytest
 from graph_data import BUILTIN_DATASET
 from graph_data.changes import Change, edges_to_json, node_to_json
 from graph_data.edits import Edit, SourceRequest, create_node
+from graph_data.history import Filter, PastGraphs
 from graph_data.kinds import NodeKind
 from graph_data.model import ShowGraph
 from graph_data.pgstore import (
@@ -31,6 +32,8 @@ from graph_data.pgstore import (
     migrate,
 )
 from graph_data.store import SNAPSHOT_FORMAT, StoreError, StoreUnavailableError
+from tests.graph_data.test_diffs import state as contents
+from tests.graph_data.test_history import run_steps
 from tests.postgres import PostgresCluster
 
 WAIT = 10.0  # seconds: far beyond what any of these should take
@@ -385,3 +388,20 @@ def test_every_replica_knows_the_retry_keys_of_the_others(
         assert attempt is not None
         assert (attempt.version, attempt.result) == (1, "actor:jenny-walser")
         assert model.requests.find("bob", "retry-me") is None
+
+
+def test_replicas_share_one_history_and_read_the_same_past(
+    stores: Callable[..., tuple[PostgresStore, ShowGraph]],
+) -> None:
+    first, one = stores()
+    second, two = stores()
+    states = run_steps(first, one)  # every change made through replica A
+    applied = second.catch_up(two)  # what B applies, and tells its subscribers
+    feed, total = second.history.feed(0, two.version, 100, Filter())
+    assert total == len(states) - 1
+    assert feed == first.history.between(0, one.version) == applied  # B's feed has A's
+    assert [c.note for c in feed][:2] == ["step 0", "step 1"]
+    for version, expected in enumerate(states):
+        assert contents(PastGraphs(second.history).as_of(two, version)) == expected
+    page, count = second.history.of_node("actor:kit-connor", two.version, None, 10)
+    assert ([c.version for c in page], count) == ([7, 2], 2)
