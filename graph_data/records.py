@@ -89,6 +89,16 @@ NAME_MAX = 200
 SHORT_TEXT_MAX = 500
 URL_MAX = 2_000
 LONG_TEXT_MAX = 20_000
+
+
+def short_text_problem(text: str) -> str | None:
+    """Why a short free text a change carries (its note, its writer) cannot be kept, or None."""
+    problem = text_problem(text)
+    if problem is None and len(text) > SHORT_TEXT_MAX:
+        problem = f"is {len(text)} characters long; at most {SHORT_TEXT_MAX} are kept"
+    return problem
+
+
 Text = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
 ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX)]
 LongText = Annotated[str, Field(min_length=1, max_length=LONG_TEXT_MAX)]

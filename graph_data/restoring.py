@@ -28,7 +28,7 @@ from graph_data.diffs import make_change
 from graph_data.history import History, undone
 from graph_data.importing import diff_ops
 from graph_data.model import ShowGraph
-from graph_data.records import SHORT_TEXT_MAX, text_problem
+from graph_data.records import short_text_problem
 from graph_data.store import Store
 
 WRITER = "showgraph-restore"
@@ -72,9 +72,7 @@ def restore_to(
 
 def check_text(name: str, text: str) -> None:
     """Refuse text every store could not keep, as a mutation's note is refused (before writing)."""
-    problem = text_problem(text)
-    if problem is None and len(text) > SHORT_TEXT_MAX:
-        problem = f"is {len(text)} characters long; at most {SHORT_TEXT_MAX} are kept"
+    problem = short_text_problem(text)
     if problem is not None:
         raise RestoreError(f"{name} {problem}")
 

@@ -47,7 +47,7 @@ from graph_data.records import (
     SHORT_TEXT_MAX,
     URL_MAX,
     Viewership,
-    text_problem,
+    short_text_problem,
 )
 from graph_data.retries import key_problem
 from graph_data.store import StoreUnavailableError
@@ -255,9 +255,7 @@ def _text_problems(retry_key: str | None, note: str) -> list[UserError]:
         errors.append(
             UserError(field=["input", "clientMutationId"], message=f"clientMutationId {problem}")
         )
-    problem = text_problem(note)
-    if problem is None and len(note) > SHORT_TEXT_MAX:
-        problem = f"is {len(note)} characters long; at most {SHORT_TEXT_MAX} are kept"
+    problem = short_text_problem(note)
     if problem is not None:
         errors.append(UserError(field=["input", "note"], message=f"note {problem}"))
     return errors
