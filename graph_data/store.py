@@ -115,6 +115,7 @@ class JournalStore:
         self.lock_path = data_dir / "write.lock"
         self._history: SqliteHistory | None = None
         self._journal: IO[bytes] | None = None  # open for reading what others append
+        self._stale = False  # the journal holds lines the snapshot holds too
         self._line = 0
         self._since_snapshot = 0
         self._background = BackgroundSnapshot(self.snapshot_path)
@@ -132,6 +133,9 @@ class JournalStore:
             self._replay(model)
             if first:  # so that no later start, even after a crash, reads the dataset again
                 self._snapshot(model)
+            elif self._stale:  # finish the compaction a crash interrupted
+                self._compact(model.version)
+                self._stale = False
         return model
 
     def _load_base(self) -> ShowGraph:
@@ -217,7 +221,8 @@ class JournalStore:
                 journal.seek(start)
                 break
             if change.version <= model.version:
-                continue  # already in the snapshot (a crash between snapshot and rotation)
+                self._stale = True  # in the snapshot already: a crash before the compaction
+                continue
             if change.version != model.version + 1:
                 raise StoreError(
                     f"{self.journal_path}: line {self._line}: version {change.version} follows "

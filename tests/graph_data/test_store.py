@@ -419,3 +419,22 @@ def test_a_whole_last_record_without_its_newline_is_kept_and_the_line_ended(
     assert journal.read_bytes().endswith(b"\n")
     reopened.write(again, actor_change(again, "Bradley Riches"))
     assert JournalStore(tmp_path, BUILTIN_DATASET).open().version == 2
+
+
+def test_a_crash_between_installing_a_snapshot_and_compacting_is_finished_at_start_up(
+    tmp_path: Path,
+) -> None:
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    model = store.open()
+    for name in ("Jenny Walser", "Yasmin Finney"):
+        store.write(model, actor_change(model, name))
+    expected = state(model)
+    # The snapshot is in place but the process died before dropping its journal lines.
+    write_snapshot(model, tmp_path / "snapshot.json")
+    assert (tmp_path / "journal.jsonl").read_bytes().count(b"\n") == 2
+    again = JournalStore(tmp_path, BUILTIN_DATASET)
+    reopened = again.open()
+    assert state(reopened) == expected
+    assert (tmp_path / "journal.jsonl").read_bytes() == b""
+    again.close(reopened)
+    assert (tmp_path / "journal.jsonl").read_bytes() == b""
