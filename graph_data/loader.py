@@ -17,7 +17,9 @@ of ``graph_data.integrity``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, repeat
@@ -162,6 +164,29 @@ def load_dataset(paths: DatasetPaths) -> Dataset:
 
 def check_dataset(paths: DatasetPaths) -> tuple[Dataset, list[Problem]]:
     """Validate dataset files together, returning the valid records and every problem found."""
+    with _collector_paused():
+        return _check_dataset(paths)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while files are read and validated.
+
+    Parsing and validation make millions of long-lived objects (parsed data,
+    records) and no cycles; the collector would traverse them again and again
+    for nothing. At a million nodes check_dataset took 55 s with it and 38 s
+    without (before the one-call validation of ``graph_data.columns``).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_dataset(paths: DatasetPaths) -> tuple[Dataset, list[Problem]]:
     files, problems = dataset_files(paths)
     dataset = Dataset(path=describe_paths(paths))
     checker = _Checker(dataset)
