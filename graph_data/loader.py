@@ -413,6 +413,10 @@ class _Checker:
     # id(record) -> where it was, as an _Origin or its plain tuple
     origins: dict[int, tuple[_File, str, int]] = field(default_factory=dict)
     valid: dict[NodeKind, dict[str, Any]] = field(default_factory=dict)  # by id, once all are in
+    # Sections validated in one call, whose records are not in ``origins`` yet (see ``origin``).
+    spans: list[tuple[_File, str, list[Any]]] = field(default_factory=list)
+    # The ids of each such section, in order (file name, section) -> ids.
+    section_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for kind, _ in NODE_SECTIONS.values():
@@ -457,7 +461,7 @@ class _Checker:
                         origin.problem(
                             "id",
                             f"duplicate id {short(record_id)} (first defined at "
-                            f"{_place(_Origin(*first), file)})",
+                            f"{_place(self._first_place(first, record_id), file)})",
                         )
                     )
                     continue
@@ -493,18 +497,35 @@ class _Checker:
             ids = [item["id"] for item in items]  # as written: duplicates compare raw ids
             if len(set(ids)) != len(ids) or not seen.keys().isdisjoint(ids):
                 return None
-            places = zip(repeat(file), repeat(section), range(len(items)))
-            seen.update(zip(ids, places, strict=True))
-        places = zip(repeat(file), repeat(section), range(len(items)))
-        self.origins.update(zip(map(id, records), places, strict=True))
+            # One shared place for the section: the record's position is found
+            # only for a duplicate's message (``_first_place``).
+            seen.update(dict.fromkeys(ids, (file, section, -1)))
+            self.section_ids[(file.name, section)] = ids
+        self.spans.append((file, section, records))
         return records
 
+    def _first_place(self, place: tuple[_File, str, int], record_id: str) -> _Origin:
+        """Where an id was first written, from its entry in ``ids_seen``."""
+        file, section, position = place
+        if position < 0:  # a section validated in one call: look the id up in it
+            position = self.section_ids[(file.name, section)].index(record_id)
+        return _Origin(file, section, position)
+
     def origin(self, record: Any) -> _Origin:
-        return _Origin(*self.origins[id(record)])
+        """Where a record was written; the records of one-call sections are indexed on first use
+        (only a problem needs it, and a million ids cost a second to index)."""
+        found = self.origins.get(id(record))
+        if found is None:
+            for file, section, records in self.spans:
+                places = zip(repeat(file), repeat(section), range(len(records)))
+                self.origins.update(zip(map(id, records), places, strict=True))
+            self.spans.clear()
+            found = self.origins[id(record)]
+        return _Origin(*found)
 
     def run(self) -> list[Problem]:
         self.valid = {
-            kind: {record.id: record for record in records}
+            kind: dict(zip(map(_ID, records), records, strict=True))
             for kind, records in self.dataset.nodes.items()
         }
         found: list[Problem] = []
@@ -678,6 +699,8 @@ def _source_references(record: Sourced) -> Iterator[tuple[str, NodeKind, str]]:
             for number, source_id in enumerate(view.sources):
                 yield f"viewership.{index}.sources.{number}", NodeKind.SOURCE, source_id
 
+
+_ID = attrgetter("id")
 
 # What each kind of record refers to: (attribute, field as written, kind of the target).
 _REFERENCES: dict[type, tuple[tuple[str, str, NodeKind], ...]] = {

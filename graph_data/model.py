@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Generic, NoReturn, TypeVar, cast
@@ -869,14 +870,16 @@ def lean_facts(kind: NodeKind, names: Sequence[str], columns: Sequence[Sequence[
     fields = _ALL_FIELDS[kind]
     new = model.__new__
     set_dict, set_fields, set_extra, set_private = _SET_FACT_SLOTS
-    built = []
-    for row in zip(*columns, strict=True):
+    built: list[Any] = []
+    add = built.append
+    # The dicts are made in C (map over zip); the loop only sets the slots.
+    for values in map(dict, map(zip, repeat(names), zip(*columns, strict=True))):
         facts = new(model)
-        set_dict(facts, dict(zip(names, row, strict=True)))
+        set_dict(facts, values)
         set_fields(facts, fields)
         set_extra(facts, None)
         set_private(facts, None)
-        built.append(facts)
+        add(facts)
     return built
 
 
@@ -988,22 +991,34 @@ class _Builder:
         model = self.model
         succ, pred, attrs = self._succ, self._pred, model.graph._node
         keys = self._keys[kind]
-        sourced = isinstance(records[0], Sourced)
-        for record, data in zip(records, facts, strict=True):
-            key = node_key(kind, record.id)
-            if sourced:
-                sources = self._sources(record.sources)
-                field_sources = self._field_sources(record)
-            else:  # a source cites itself
-                sources, field_sources = (key,), NO_FIELD_SOURCES
-            node = make_node(key, kind, data, sources, field_sources)
+        ids = [record.id for record in records]
+        prefix, intern = _PREFIXES[kind], sys.intern
+        made = [intern(prefix + local_id) for local_id in ids]  # node_key, in one loop
+        if isinstance(records[0], Sourced):
+            sources_of, tuples = self._sources, self._tuples
+            cited = [tuples.get(r.sources) or sources_of(r.sources) for r in records]
+            field_sources = [
+                self._field_sources(r) if r.field_sources else NO_FIELD_SOURCES for r in records
+            ]
+        else:  # a source cites itself
+            cited = [(key,) for key in made]
+            field_sources = [NO_FIELD_SOURCES] * len(records)
+        new, slots = GraphNode.__new__, _SET_NODE_FIELDS
+        set_key, set_kind, set_data, set_sources, set_field_sources = slots
+        for key, data, sources, own in zip(made, facts, cited, field_sources, strict=True):
+            node = new(GraphNode)  # make_node, written out: a million calls saved
+            set_key(node, key)
+            set_kind(node, kind)
+            set_data(node, data)
+            set_sources(node, sources)
+            set_field_sources(node, own)
             if key in succ:
                 model._put_node(node)
             else:  # _put_node, without what a bulk build does once at the end
                 succ[key] = {}
                 pred[key] = {}
                 attrs[key] = {"kind": kind, "node": node}
-            keys[record.id] = key
+        keys.update(zip(ids, made, strict=True))
 
     def _keydict(self, relation: Relation, ids: tuple[str, ...]) -> SharedDict:
         """The shared key dict of an edge of ``relation`` citing the sources ``ids``."""
