@@ -54,6 +54,12 @@ SERVE_FLAGS: tuple[tuple[str, Any, str], ...] = (
     ("--store", str, "postgresql://... to keep changes in PostgreSQL instead"),
     ("--tokens-file", str, "file of name=token lines: who may write"),
     ("--snapshot-every", int, "changes between snapshots"),
+    ("--history-keep", int, "latest changes to keep in the history (0: every change)"),
+    (
+        "--history-writers-public",
+        bool,
+        "show readers without a token which token made each change",
+    ),
     ("--cache-bytes", int, "memory for cached responses, in bytes (0: no cache)"),
     ("--cache-control", str, "Cache-Control header of GET answers"),
     ("--allow-list", str, "JSON file of the only queries to run (persisted-query allow-list)"),

@@ -72,6 +72,10 @@ class Settings:
     tokens: str = ""  # name=token,name=token: who may write
     tokens_file: str = ""  # a file of name=token lines
     snapshot_every: int = 1000
+    # History (see docs/api.md, "History"): how many of the latest changes to keep
+    # (0: every change), and whether readers without a token see who made each.
+    history_keep: int = 0
+    history_writers_public: bool = False
 
     # Caching (see README, "Caching and persisted queries").
     cache_bytes: int = 64 * MIB  # responses kept in memory; 0 turns the cache off
@@ -139,6 +143,7 @@ class Settings:
                 f"rate_limit_per_second must be positive (got {self.rate_limit_per_second})"
             )
         _at_least("snapshot_every", self.snapshot_every, 1)
+        _at_least("history_keep", self.history_keep, 0)
         _at_least("cache_bytes", self.cache_bytes, 0)
         _at_least("document_cache_bytes", self.document_cache_bytes, 0)
         _at_least("persisted_query_bytes", self.persisted_query_bytes, 0)
