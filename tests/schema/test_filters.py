@@ -6,6 +6,13 @@ import base64
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from graph_data import ShowGraph, load_graph
+from graph_data.generate import generate, shows_for_nodes, write_dataset
+from graph_data.kinds import NodeKind
+from schema import filters
+from schema.relay import encode_key
 from tests.conftest import GraphQL
 
 CHARACTERS = "query($where: CharacterWhere) { characters(where: $where) { nodes { name } } }"
@@ -261,3 +268,45 @@ def test_name_filters_answer_as_a_scan_does_before_and_after_writes(tmp_path: Pa
         ]
     ] == ["Nick"]
     _same_as_scan(run)
+
+
+# --- starting points: a listing narrowed by a relation keeps every match ----------------------
+
+STARTS = [  # (listing kind, its where type, field, related kind, the related where type)
+    ("CHARACTER", "CharacterWhere", "show", "SHOW", "ShowWhere"),
+    ("CHARACTER", "CharacterWhere", "actors", "ACTOR", "ActorWhere"),
+    ("CHARACTER", "CharacterWhere", "episodes", "EPISODE", "EpisodeWhere"),
+    ("CHARACTER", "CharacterWhere", "seasons", "SEASON", "SeasonWhere"),
+    ("ACTOR", "ActorWhere", "characters", "CHARACTER", "CharacterWhere"),
+    ("SEASON", "SeasonWhere", "show", "SHOW", "ShowWhere"),
+    ("EPISODE", "EpisodeWhere", "season", "SEASON", "SeasonWhere"),
+    ("EPISODE", "EpisodeWhere", "characters", "CHARACTER", "CharacterWhere"),
+    ("SHOW", "ShowWhere", "characters", "CHARACTER", "CharacterWhere"),
+]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> ShowGraph:
+    path = Path(tmp_path_factory.mktemp("starts")) / "generated.json"
+    write_dataset(generate(shows_for_nodes(2500), seed=3), path)
+    return load_graph(path)
+
+
+@pytest.mark.parametrize(("kind", "where_type", "field", "other", "other_type"), STARTS)
+def test_every_related_node_leads_to_every_node_it_matches(
+    generated: ShowGraph, kind: str, where_type: str, field: str, other: str, other_type: str
+) -> None:
+    """For each related node in turn, ``{field: {id: {eq: it}}}``: the nodes the listing starts
+    from include every node the whole ``where`` accepts (tested on every node of the kind), so
+    the listing answers what testing every node answers."""
+    graph = generated
+    where_class, other_class = getattr(filters, where_type), getattr(filters, other_type)
+    listing = graph.nodes_of(NodeKind(kind))
+    for related in graph.nodes_of(NodeKind(other)):
+        condition = other_class(id=filters.IDFilter(eq=encode_key(related.key)))
+        where = where_class(**{field: condition})
+        accepts = where.predicate(graph)
+        expected = [node for node in listing if accepts(node)]
+        started = filters.candidates(graph, NodeKind(kind), where)
+        assert len(started) < len(listing) or len(listing) <= 1, "no narrowing"
+        assert [node for node in started if accepts(node)] == expected, related.key
