@@ -114,6 +114,7 @@ def measure_load(path: Path, no_gc: bool) -> dict[str, Any]:
     import shutil
 
     import graph_data
+    from graph_data.history import SqliteHistory
     from graph_data.store import JournalStore
 
     gc.collect()
@@ -131,6 +132,7 @@ def measure_load(path: Path, no_gc: bool) -> dict[str, Any]:
         shutil.rmtree(data_dir, ignore_errors=True)
         store = JournalStore(data_dir, path)
         store.data_dir.mkdir(parents=True)
+        store._history = SqliteHistory(store.data_dir / "history.sqlite3")  # as open() does
         store._journal = store._open_journal()
         started = time.perf_counter()
         store._snapshot(graph)  # what a clean shutdown and every snapshot_every changes do

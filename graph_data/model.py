@@ -290,9 +290,9 @@ class ShowGraph:
         try:
             yield
         finally:
+            gc.freeze()  # before the collector is back, or its first pass walks everything
             if enabled:
                 gc.enable()
-            gc.freeze()
             self._counts = Counter(a["kind"] for a in self.graph._node.values() if "kind" in a)
             self._groups = None
             self._names = {}
