@@ -1151,9 +1151,11 @@ class _Builder:
         edges of the 1M-node bench dataset are these).
         """
         keys, characters = self._keys[NodeKind.SCENE], self._keys[NodeKind.CHARACTER]
+        episodes = self._keys[NodeKind.EPISODE]
         k, link, keydict_of, put = self._key, self._link, self._keydict, self._put
         succ, pred = self._succ, self._pred
         has_scene, appears_in = Relation.HAS_SCENE, Relation.APPEARS_IN
+        pairs: dict[tuple[str, ...], tuple[SharedDict, SharedDict]] = {}  # by sources
         for record in records:
             key = keys[record.id]
             if record.field_sources:  # some field cites its own sources
@@ -1165,13 +1167,24 @@ class _Builder:
                     link(record, "characters", k(NodeKind.CHARACTER, character), key, appears_in)
                 continue
             sources = record.sources
+            found = pairs.get(sources)
+            if found is None:
+                found = pairs[sources] = (
+                    keydict_of(has_scene, sources),
+                    keydict_of(appears_in, sources),
+                )
+            parent_keydict, keydict = found
             if record.episode:
-                parent = k(NodeKind.EPISODE, record.episode)
+                parent = episodes.get(record.episode) or k(NodeKind.EPISODE, record.episode)
             else:
                 parent = k(NodeKind.SEASON, record.season)
-            put(parent, key, has_scene, keydict_of(has_scene, sources))
-            keydict = keydict_of(appears_in, sources)
             into = pred.get(key)
+            ends = succ.get(parent)
+            if into is None or ends is None or key in ends:
+                put(parent, key, has_scene, parent_keydict)
+            else:
+                ends[key] = parent_keydict
+                into[parent] = parent_keydict
             for character in record.characters:
                 u = characters.get(character) or k(NodeKind.CHARACTER, character)
                 ends = succ.get(u)
