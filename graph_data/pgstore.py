@@ -92,18 +92,14 @@ KEEP_SNAPSHOTS = 2
 _UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 # The changes after a version, each as the journal's JSON line, so that
 # ``Change.from_json`` validates a row exactly as it validates a journal line.
-_CHANGES_AFTER = (
-    "SELECT version, json_build_object('version', version, 'writer', writer,"
-    " 'at', at, 'summary', summary, 'ops', ops,"
-    " 'clientMutationId', client_mutation_id, 'result', result, 'note', note)::text"
-    " FROM changes WHERE version > %s ORDER BY version"
-)
-# A whole change, what it did included, as ``Change.from_json`` reads it (for the history).
+# A whole change, what it did included, as ``Change.from_json`` reads it: what a
+# replica applies and tells its subscribers is the history's record itself.
 _CHANGE_JSON = (
     "(jsonb_build_object('version', version, 'writer', writer, 'at', at, 'summary', summary,"
     " 'ops', ops, 'clientMutationId', client_mutation_id, 'result', result, 'note', note)"
     " || coalesce(details, '{}'::jsonb))::text"
 )
+_CHANGES_AFTER = f"SELECT version, {_CHANGE_JSON} FROM changes WHERE version > %s ORDER BY version"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 

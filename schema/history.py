@@ -33,6 +33,8 @@ from schema.relay import decode_id, encode_key
 if TYPE_CHECKING:
     from schema.query import Query
 
+MAX_IDS = 100  # nodes a feed may follow at once, as `nodes(ids:)` may fetch
+
 EdgeChangeKind = strawberry.enum(
     EdgeChangeKindValue,
     name="EdgeChangeKind",
@@ -186,6 +188,8 @@ def change_feed(
     size = check_first(first)
     if since < 0:
         raise UserError(f"`since` is a graph version, 0 or more (got {since})")
+    if ids is not None and len(ids) > MAX_IDS:
+        raise UserError(f"`ids` is limited to {MAX_IDS} ids (got {len(ids)})")
     context = _asked(info)
     upto = graph_of(info).version
     only = Filter(

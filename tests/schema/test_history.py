@@ -158,6 +158,7 @@ def test_the_feed_refuses_a_bad_cursor_and_a_negative_version(api: Api) -> None:
         "`after` is not a cursor of a list of changes: 'bm9wZQ=='"
     ]
     assert api.errors(FEED, since=0, first=MAX_PAGE_SIZE + 1)[0].startswith("`first` is limited")
+    assert api.errors(FEED, since=0, ids=[KIT] * 101) == ["`ids` is limited to 100 ids (got 101)"]
 
 
 def test_a_node_s_history_is_newest_first_and_pages(api: Api) -> None:
@@ -241,3 +242,13 @@ def test_subscription_events_are_the_feed_s_records(api: Api) -> None:
     event = message["payload"]["data"]["graphChanged"]
     (record,) = api(f"{{ changes(since: 0) {{ nodes {{ {fields} }} }} }}")["changes"]["nodes"]
     assert event == record, json.dumps([event, record])
+
+
+def test_the_cost_of_the_feed_counts_the_page_asked_for() -> None:
+    for api in open_api(max_cost=100):
+        write_some(api)
+        small = api.raw("{ changes(since: 0, first: 2) { nodes { graphVersion summary } } }")
+        assert "errors" not in small, small["errors"]
+        assert small["extensions"]["cost"]["requested"] == 1 + 1 + 2 * 2
+        big = api.raw("{ changes(since: 0, first: 60) { nodes { graphVersion summary } } }")
+        assert big["errors"][0]["extensions"]["cost"] == 1 + 1 + 60 * 2
