@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
         graph,
         load_tokens(settings.tokens, _path(settings.tokens_file)),
         writers_public=settings.history_writers_public,
+        max_subscriptions=settings.max_subscriptions,
     )
     schema = served_schema(settings)
     cache = ResponseCache(settings.cache_bytes) if settings.cache_bytes else None

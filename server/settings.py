@@ -56,6 +56,7 @@ class Settings:
     max_page_size: int = MAX_PAGE_SIZE
     max_body_bytes: int = MIB
     execution_timeout: float = 10.0
+    max_subscriptions: int = 1000  # open at once in one process, WebSocket and SSE alike
 
     # Browsers and proxies.
     cors_origins: tuple[str, ...] = ()
@@ -123,6 +124,7 @@ class Settings:
         for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_cost"):
             _at_least(name, getattr(self, name), 1)
         _at_least("max_body_bytes", self.max_body_bytes, 1024)
+        _at_least("max_subscriptions", self.max_subscriptions, 1)
         if not 1 <= self.max_page_size <= MAX_PAGE_SIZE:
             raise ValueError(
                 f"max_page_size must be between 1 and {MAX_PAGE_SIZE}, the most the schema "

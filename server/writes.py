@@ -22,7 +22,7 @@ from graph_data.history import PastGraphs
 from graph_data.model import ShowGraph
 from graph_data.store import Store, StoreUnavailableError
 from server.auth import Tokens
-from server.hub import ChangeHub
+from server.hub import DEFAULT_LIMIT, ChangeHub
 
 logger = logging.getLogger("showgraph.writes")
 
@@ -35,12 +35,18 @@ class WriteSide:
     """Store, tokens and hub of one process; see the module docstring."""
 
     def __init__(
-        self, store: Store, graph: ShowGraph, tokens: Tokens, *, writers_public: bool = False
+        self,
+        store: Store,
+        graph: ShowGraph,
+        tokens: Tokens,
+        *,
+        writers_public: bool = False,
+        max_subscriptions: int = DEFAULT_LIMIT,
     ) -> None:
         self.store = store
         self.graph = graph
         self.tokens = tokens
-        self.hub = ChangeHub()
+        self.hub = ChangeHub(max_subscriptions)
         self.available = True  # whether the store answered the last time we asked
         self.past = PastGraphs(store.history)  # reads as of a version, shared by requests
         self.writers_public = writers_public
