@@ -43,6 +43,11 @@ import state never inflates another's figures:
 Latency calls rotate over many random nodes (fixed seed), so no single
 answer stays hot in a cache.
 
+``--baseline DIR`` (a checkout of older code, e.g. from ``git archive``)
+adds, for each size, the dataset load of that checkout and of this one,
+alternately (``--rounds``, default 2), each in a fresh process, wall and
+CPU time: a before/after comparison measured side by side in one run.
+
 ``--tracemalloc`` adds, for the smallest size, where the kept bytes were
 allocated (by file), which says what the graph is made of.
 """
@@ -114,6 +119,7 @@ def measure_load(path: Path, no_gc: bool) -> dict[str, Any]:
     import shutil
 
     import graph_data
+    from graph_data.history import SqliteHistory
     from graph_data.store import JournalStore
 
     gc.collect()
@@ -131,6 +137,7 @@ def measure_load(path: Path, no_gc: bool) -> dict[str, Any]:
         shutil.rmtree(data_dir, ignore_errors=True)
         store = JournalStore(data_dir, path)
         store.data_dir.mkdir(parents=True)
+        store._history = SqliteHistory(store.data_dir / "history.sqlite3")  # as open() does
         store._journal = store._open_journal()
         started = time.perf_counter()
         store._snapshot(graph)  # what a clean shutdown and every snapshot_every changes do
@@ -403,14 +410,51 @@ def child(mode: str, path: Path, no_gc: bool) -> None:
 # --- the parent: one fresh process per measurement ---------------------------------------
 
 
-def run_child(mode: str, path: Path, no_gc: bool = False) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", mode, "--path", str(path)]
+def run_child(
+    mode: str, path: Path, no_gc: bool = False, script: Path | None = None
+) -> dict[str, Any]:
+    """One measurement in a fresh process (``script``: another checkout's bench/load.py).
+
+    Adds ``cpu_seconds``, the child's user + system CPU time: on a shared
+    machine it moves less than the wall time when other work competes.
+    """
+    import resource
+
+    command = [sys.executable, str(script or __file__), "--child", mode, "--path", str(path)]
     if no_gc:
         command.append("--no-gc")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{mode} on {path} failed:\n{done.stderr}")
-    return dict(json.loads(done.stdout.splitlines()[-1]))
+    result = dict(json.loads(done.stdout.splitlines()[-1]))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result["cpu_seconds"] = round(cpu, 2)
+    return result
+
+
+def compare_loads(path: Path, baseline: Path, rounds: int) -> dict[str, Any]:
+    """``load_graph`` of the dataset by a baseline checkout and by this one, alternately.
+
+    Side by side in one run, so both see the same machine; each load is a
+    fresh process (the baseline's own bench/load.py, run by this Python, so
+    the baseline's code is imported from its checkout).
+    """
+    script = baseline / "bench" / "load.py"
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "this": []}
+    for _ in range(rounds):
+        runs["baseline"].append(run_child("load", path, script=script))
+        runs["this"].append(run_child("load", path))
+    summary: dict[str, Any] = {"baseline": str(baseline), "rounds": rounds}
+    for name, done in runs.items():
+        summary[name] = {
+            "load_seconds": [r["load_seconds"] for r in done],
+            "cpu_seconds": [r["cpu_seconds"] for r in done],
+        }
+    best = {name: min(summary[name]["load_seconds"]) for name in runs}
+    summary["ratio_best_load"] = round(best["baseline"] / best["this"], 2)
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -420,6 +464,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=RESULTS / "datasets")
     parser.add_argument("--tracemalloc", action="store_true", help="attribute kept bytes")
     parser.add_argument("--output", type=Path, default=RESULTS / "load.json")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. made with git archive): its dataset load is timed "
+        "alternately with this one's, side by side",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="alternations with --baseline")
     parser.add_argument(
         "--child",
         choices=["load", "snapshot", "latency", "phases", "tracemalloc"],
@@ -460,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
         entry["phases"] = run_child("phases", path)
         if args.tracemalloc and nodes == min(args.nodes):
             entry["tracemalloc"] = run_child("tracemalloc", path)
+        if args.baseline:  # last: the baseline writes its own snapshot into the data dir
+            entry["compared"] = compare_loads(path, args.baseline, args.rounds)
         results.append(entry)
         load, phases = entry["load"], entry["phases"]
         print(
@@ -487,6 +540,14 @@ def main(argv: list[str] | None = None) -> int:
                 for name, figures in latency[level].items()
             )
             print(f"{'':>10}{level} ms (median/p99): {shown}")
+        if "compared" in entry:
+            compared = entry["compared"]
+            print(
+                f"{'':>10}load_graph side by side (s, wall / CPU): baseline"
+                f" {compared['baseline']['load_seconds']} / {compared['baseline']['cpu_seconds']},"
+                f" this {compared['this']['load_seconds']} / {compared['this']['cpu_seconds']};"
+                f" best-to-best {compared['ratio_best_load']}x"
+            )
         if "tracemalloc" in entry:
             print(f"{'':>10}tracemalloc: {entry['tracemalloc']}")
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from graph_data.loader import (
     DatasetPaths,
     Problem,
     check_dataset,
+    collector_paused,
     load_dataset,
 )
 from graph_data.model import GraphNode, ShowGraph, node_key
@@ -14,7 +15,8 @@ from graph_data.model import GraphNode, ShowGraph, node_key
 
 def load_graph(paths: DatasetPaths = BUILTIN_DATASETS) -> ShowGraph:
     """Read, validate and build the graph of dataset files (the built-in dataset by default)."""
-    return ShowGraph.from_dataset(load_dataset(paths))
+    with collector_paused():  # until the graph is frozen: see collector_paused
+        return ShowGraph.from_dataset(load_dataset(paths))
 
 
 __all__ = [

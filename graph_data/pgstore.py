@@ -61,9 +61,10 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from graph_data import load_graph
 from graph_data.changes import Change, apply
 from graph_data.history import Filter
-from graph_data.loader import DatasetPaths, load_dataset
+from graph_data.loader import DatasetPaths
 from graph_data.model import ShowGraph
 from graph_data.store import (
     DEFAULT_SNAPSHOT_EVERY,
@@ -314,7 +315,7 @@ class PostgresStore:
             head = _one(conn.execute("SELECT version FROM graph_head FOR UPDATE"))
             if _one(conn.execute("SELECT EXISTS (SELECT 1 FROM snapshots)")):
                 return None
-            model = ShowGraph.from_dataset(load_dataset(self.dataset))
+            model = load_graph(self.dataset)
             if head:
                 logger.warning(
                     "%s: %d changes but no snapshot; replaying them over %s",

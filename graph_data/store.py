@@ -50,6 +50,7 @@ from typing import IO, Any, NoReturn, Protocol, cast
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from graph_data import load_graph
 from graph_data.changes import (
     Change,
     PutEdge,
@@ -60,7 +61,7 @@ from graph_data.changes import (
 )
 from graph_data.history import History, SqliteHistory
 from graph_data.kinds import NodeKind, Relation
-from graph_data.loader import DatasetPaths, load_dataset
+from graph_data.loader import DatasetPaths
 from graph_data.model import SharedDict, ShowGraph, lean_facts, make_node
 from graph_data.records import FIELDS_OF
 
@@ -140,7 +141,7 @@ class JournalStore:
 
     def _load_base(self) -> ShowGraph:
         if not self.snapshot_path.exists():
-            return ShowGraph.from_dataset(load_dataset(self.dataset))
+            return load_graph(self.dataset)
         return read_snapshot(self.snapshot_path)
 
     @property

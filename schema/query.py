@@ -21,7 +21,7 @@ from schema.filters import (
     SeasonWhere,
     ShowWhere,
     SourceWhere,
-    within_shows,
+    candidates,
 )
 from schema.history import ChangeConnection
 from schema.ordering import (
@@ -77,7 +77,7 @@ class Query:
         order_by: ShowOrder | None = None,
     ) -> Connection[Show]:
         graph = graph_of(info)
-        nodes = select(graph, graph.nodes_of(NodeKind.SHOW), where, order_by)
+        nodes = select(graph, candidates(graph, NodeKind.SHOW, where), where, order_by)
         return node_connection(nodes, first, after)
 
     @strawberry.field(description="Seasons of every show, by show and number.")
@@ -90,9 +90,8 @@ class Query:
         order_by: SeasonOrder | None = None,
     ) -> Connection[Season]:
         graph = graph_of(info)
-        every = graph.nodes_of(NodeKind.SEASON)
-        candidates = within_shows(graph, where.show if where else None, graph.seasons, every)
-        return node_connection(select(graph, candidates, where, order_by), first, after)
+        found = candidates(graph, NodeKind.SEASON, where)
+        return node_connection(select(graph, found, where, order_by), first, after)
 
     @strawberry.field(description="Episodes of every show, in broadcast order.")
     def episodes(
@@ -104,10 +103,8 @@ class Query:
         order_by: EpisodeOrder | None = None,
     ) -> Connection[Episode]:
         graph = graph_of(info)
-        every = graph.nodes_of(NodeKind.EPISODE)
-        shows = where.season.show if where and where.season else None
-        candidates = within_shows(graph, shows, graph.show_episodes, every)
-        return node_connection(select(graph, candidates, where, order_by), first, after)
+        found = candidates(graph, NodeKind.EPISODE, where)
+        return node_connection(select(graph, found, where, order_by), first, after)
 
     @strawberry.field(description="Actors, by name unless `orderBy` says otherwise.")
     def actors(
@@ -119,7 +116,7 @@ class Query:
         order_by: ActorOrder | None = None,
     ) -> ActorConnection:
         graph = graph_of(info)
-        nodes = select(graph, graph.nodes_of(NodeKind.ACTOR), where, order_by)
+        nodes = select(graph, candidates(graph, NodeKind.ACTOR, where), where, order_by)
         actor = shared_objects(graph, Actor)
         return actor_connection(
             nodes, _key, lambda c, n: ActorEdge(cursor=c, node=actor(n)), actor, first, after
@@ -137,11 +134,8 @@ class Query:
         order_by: CharacterOrder | None = None,
     ) -> Connection[Character]:
         graph = graph_of(info)
-        every = graph.nodes_of(NodeKind.CHARACTER)
-        candidates = within_shows(
-            graph, where.show if where else None, graph.show_characters, every
-        )
-        return node_connection(select(graph, candidates, where, order_by), first, after)
+        found = candidates(graph, NodeKind.CHARACTER, where)
+        return node_connection(select(graph, found, where, order_by), first, after)
 
     @strawberry.field(description="Every source cited by the graph, by title.")
     def sources(

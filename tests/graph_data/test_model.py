@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
 
-from graph_data import load_graph
+from graph_data import BUILTIN_DATASETS, load_dataset, load_graph
+from graph_data.generate import generate
 from graph_data.kinds import NodeKind, Relation
-from graph_data.model import GraphNode, SharedDict, ShowGraph
-from graph_data.records import ActorFields, CharacterFields
+from graph_data.loader import Dataset
+from graph_data.model import NO_FIELD_SOURCES, GraphNode, SharedDict, ShowGraph, node_key
+from graph_data.records import FIELDS_OF, ActorFields, CharacterFields, Sourced
 
 ARTICLE = ("source:article",)
 REFERENCE = ("source:reference",)
@@ -195,6 +200,160 @@ def test_memo_tables_are_kept_until_the_next_change() -> None:
     assert model.memo("characters of actors") == {}
 
 
+# --- the bulk builder against one public call per node and edge --------------------------------
+
+
+def _one_call_each(dataset: Dataset) -> ShowGraph:
+    """The graph of a dataset built with ``add_node`` / ``add_edge`` only, in the documented
+    order: every node, then each node record's links in turn, then the link sections."""
+    model = ShowGraph()
+    k = node_key
+
+    def cite(record: Any, name: str) -> tuple[str, ...]:
+        return tuple(k(NodeKind.SOURCE, i) for i in record.sources_for(name))
+
+    for kind, records in dataset.nodes.items():
+        for r in records:
+            key = k(kind, r.id)
+            sourced = isinstance(r, Sourced)
+            facts = FIELDS_OF[kind].model_construct(
+                **{n: getattr(r, n) for n in FIELDS_OF[kind].model_fields}
+            )
+            field_sources = (
+                {n: tuple(k(NodeKind.SOURCE, i) for i in ids) for n, ids in r.field_sources.items()}
+                if sourced and r.field_sources
+                else NO_FIELD_SOURCES
+            )
+            sources = cite(r, "-") if sourced else (key,)
+            model.add_node(GraphNode(key, kind, facts, sources, field_sources))
+    for kind, records in dataset.nodes.items():
+        for r in records:
+            key = k(kind, r.id)
+            edges: list[tuple[str, str, Relation, str]] = []
+            if kind is NodeKind.WORK:
+                edges = [
+                    (k(NodeKind.CREATOR, a), key, Relation.WROTE, "authors") for a in r.authors
+                ]
+            elif kind is NodeKind.SHOW:
+                if r.based_on:
+                    edges.append((key, k(NodeKind.WORK, r.based_on), Relation.BASED_ON, "basedOn"))
+                edges += [
+                    (k(NodeKind.CREATOR, c), key, Relation.CREATED, "creators") for c in r.creators
+                ]
+            elif kind is NodeKind.SEASON:
+                edges = [(k(NodeKind.SHOW, r.show), key, Relation.HAS_SEASON, "show")]
+            elif kind is NodeKind.EPISODE:
+                edges = [(k(NodeKind.SEASON, r.season), key, Relation.HAS_EPISODE, "season")]
+            elif kind is NodeKind.SCENE:
+                if r.episode:
+                    edges = [(k(NodeKind.EPISODE, r.episode), key, Relation.HAS_SCENE, "episode")]
+                else:
+                    edges = [(k(NodeKind.SEASON, r.season), key, Relation.HAS_SCENE, "season")]
+                edges += [
+                    (k(NodeKind.CHARACTER, c), key, Relation.APPEARS_IN, "characters")
+                    for c in r.characters
+                ]
+            elif kind is NodeKind.CHARACTER:
+                edges = [(k(NodeKind.SHOW, r.show), key, Relation.HAS_CHARACTER, "show")]
+            elif kind is NodeKind.EVENT:
+                edges = [
+                    (key, k(NodeKind.SCENE, s), Relation.REVEALED, "revealed") for s in r.revealed
+                ]
+            for u, v, relation, name in edges:
+                model.add_edge(u, v, relation, cite(r, name))
+    for link in dataset.links["portrayals"]:
+        model.add_edge(
+            k(NodeKind.ACTOR, link.actor),
+            k(NodeKind.CHARACTER, link.character),
+            Relation.PORTRAYS,
+            cite(link, "-"),
+            show=k(NodeKind.SHOW, link.show) if link.show else None,
+            role=link.role,
+            credited_name=link.credited_name,
+            episodes=None
+            if link.episodes is None
+            else tuple(k(NodeKind.EPISODE, e) for e in link.episodes),
+            field_sources={
+                n: tuple(k(NodeKind.SOURCE, i) for i in ids)
+                for n, ids in link.field_sources.items()
+            },
+        )
+    for link in dataset.links["relationships"]:
+        model.add_edge(
+            k(NodeKind.CHARACTER, link.from_),
+            k(NodeKind.CHARACTER, link.to),
+            Relation.RELATED_TO,
+            cite(link, "-"),
+            kind=link.kind,
+        )
+    for link in dataset.links["appearances"]:
+        model.add_edge(
+            k(NodeKind.CHARACTER, link.character),
+            k(NodeKind.EPISODE, link.episode),
+            Relation.APPEARS_IN,
+            cite(link, "-"),
+        )
+    return model
+
+
+def _layout(model: ShowGraph) -> Any:
+    """Everything about a graph that order can change: nodes, and each node's neighbours."""
+    g = model.graph
+    nodes = [
+        (
+            key,
+            attrs["kind"],
+            attrs["node"].data.model_dump(),
+            attrs["node"].sources,
+            dict(attrs["node"].field_sources),
+        )
+        for key, attrs in g._node.items()
+    ]
+
+    def half(adjacency: Any) -> Any:
+        return [
+            (u, [(v, [(r, dict(a)) for r, a in keydict.items()]) for v, keydict in ends.items()])
+            for u, ends in adjacency.items()
+        ]
+
+    shared = all(g._succ[u][v] is g._pred[v][u] for u in g._succ for v in g._succ[u])
+    return nodes, half(g._succ), half(g._pred), shared
+
+
+def _awkward(tmp_path: Path) -> Path:
+    """A generated dataset plus what the bulk path hands to the full one: a character listed
+    twice in a scene, a scene citing its own sources for its characters, a relationship given
+    twice with two kinds, an appearance also recorded through a scene."""
+    data = generate(3, seed=2)
+    scene = data["scenes"][0]
+    scene["characters"] = [*scene["characters"], scene["characters"][0]]
+    data["scenes"][1]["fieldSources"] = {"characters": [data["sources"][0]["id"]]}
+    first = data["relationships"][0]
+    data["relationships"].append({**first, "kind": "RIVALS"})
+    if scene.get("episode"):
+        data["appearances"].append(
+            {
+                "character": scene["characters"][0],
+                "episode": scene["episode"],
+                "sources": scene["sources"],
+            }
+        )
+    path = tmp_path / "awkward.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_the_bulk_build_equals_one_call_per_node_and_edge(tmp_path: Path) -> None:
+    """Same nodes, same neighbours in the same order, same attributes, dicts still shared."""
+    for paths in (BUILTIN_DATASETS, _awkward(tmp_path)):
+        dataset = load_dataset(paths)
+        built, reference = ShowGraph.from_dataset(dataset), _one_call_each(dataset)
+        assert _layout(built) == _layout(reference)
+        assert built.fanout.most(NodeKind.SHOW, Relation.HAS_CHARACTER) == reference.fanout.most(
+            NodeKind.SHOW, Relation.HAS_CHARACTER
+        )
+
+
 def test_counts_follow_every_change_and_every_bulk_load() -> None:
     """The cost analysis reads counts without a lock, so they are kept, not derived."""
     model = load_graph()
@@ -246,3 +405,69 @@ def test_orders_after_changes_equal_orders_worked_out_afresh() -> None:
     warm()
     model.remove_node(model.nodes_of(NodeKind.SHOW)[0].key)
     assert kept() == afresh()
+
+
+def _named_by_scan(model: ShowGraph, kind: NodeKind, folded: set[str]) -> list[str]:
+    """What ``named`` must answer, worked out by testing every node of the kind."""
+    from graph_data.filters import node_names
+    from graph_data.text import fold
+
+    return [
+        n.key for n in model.nodes_of(kind) if any(fold(name) in folded for name in node_names(n))
+    ]
+
+
+def test_named_finds_what_a_scan_finds_through_every_change() -> None:
+    """The name table is kept by each change, not rebuilt: after adds, renames (a node
+    replaced under its key), new aliases and removals it answers as a fresh scan does."""
+    from dataclasses import replace
+
+    from graph_data.text import fold
+
+    model = load_graph()
+    every = {
+        kind: {fold(name) for n in model.nodes_of(kind) for name in _names_of(n)}
+        for kind in NodeKind
+    }
+
+    def check() -> None:
+        for kind in (NodeKind.ACTOR, NodeKind.CHARACTER, NodeKind.SHOW):
+            wanted = every[kind] | {"nobody", "aaron", "tao xu", "tao", "nicholas"}
+            for name in sorted(wanted):
+                assert [n.key for n in model.named(kind, {name})] == _named_by_scan(
+                    model, kind, {name}
+                ), (kind, name)
+            several = {"tao", "nick", "kit connor", "aaron"}
+            assert [n.key for n in model.named(kind, several)] == _named_by_scan(
+                model, kind, several
+            )
+
+    check()  # builds the tables
+    model.add_node(GraphNode("actor:aaron", NodeKind.ACTOR, ActorFields(name="Aaron"), ARTICLE))
+    check()
+    model.add_node(GraphNode("actor:aaron", NodeKind.ACTOR, ActorFields(name="Tao Xu"), ARTICLE))
+    check()  # renamed: no longer found as Aaron
+    nick = model.node("character:nick-nelson")
+    assert nick is not None
+    model.add_node(replace(nick, data=nick.data.model_copy(update={"aliases": ["Nicholas"]})))
+    check()
+    assert [n.key for n in model.named(NodeKind.CHARACTER, {"nicholas"})] == [nick.key]
+    model.remove_node("character:nick-nelson")
+    model.remove_node("actor:kit-connor")
+    check()
+
+
+def _names_of(node: GraphNode[object]) -> list[str]:
+    from graph_data.filters import node_names
+
+    return node_names(node)
+
+
+def test_named_lists_nodes_in_natural_order_once_each() -> None:
+    """A node whose several names are asked for is listed once, in ``nodes_of`` order."""
+    model = load_graph()
+    found = model.named(NodeKind.CHARACTER, {"tara", "tara jones", "tao", "elle", "elle argent"})
+    assert [n.key for n in found] == [
+        n.key for n in model.nodes_of(NodeKind.CHARACTER) if n in found
+    ]
+    assert len({n.key for n in found}) == len(found) == 3

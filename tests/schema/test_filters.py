@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from graph_data import ShowGraph, load_graph
+from graph_data.generate import generate, shows_for_nodes, write_dataset
+from graph_data.kinds import NodeKind
+from schema import filters
+from schema.relay import encode_key
 from tests.conftest import GraphQL
 
 CHARACTERS = "query($where: CharacterWhere) { characters(where: $where) { nodes { name } } }"
@@ -163,3 +172,141 @@ def test_co_stars_can_be_filtered(gql: GraphQL) -> None:
         "totalCount": 1,
         "nodes": [{"name": "Corinna Brown"}],
     }
+
+
+# --- name filters start from the graph's name table: same answers as testing every node ---
+
+LISTINGS = {  # connection -> its where type and order enum values
+    "actors": ("ActorWhere", "ActorOrder", ["NAME_DESC", "EPISODE_COUNT"]),
+    "characters": ("CharacterWhere", "CharacterOrder", ["NAME_DESC", "SCENE_COUNT_DESC"]),
+    "shows": ("ShowWhere", "ShowOrder", ["NAME", "EPISODE_COUNT_DESC"]),
+}
+NAME_CONDITIONS = [
+    {"eq": "TAO"},
+    {"eq": "nobody"},
+    {"in": ["kit connor", "Joe Locke", "nick", "tara jones", "heartstopper", "nobody"]},
+    {"in": []},
+    {"in": ["Charlie"], "contains": "spring"},
+    {"eq": "Charlie", "in": ["charlie spring"]},  # each condition met by another name
+    {"eq": "Elle", "in": ["Tao"]},
+]
+
+
+def _page(run: Any, conn: str, where: dict[str, Any], order: str | None, first: int) -> Any:
+    where_type, order_type, _ = LISTINGS[conn]
+    query = (
+        f"query($where: {where_type}, $order: {order_type}, $first: Int, $after: String) "
+        f"{{ {conn}(where: $where, orderBy: $order, first: $first, after: $after) "
+        "{ totalCount pageInfo { hasNextPage endCursor } nodes { id } } }"
+    )
+    pages, after = [], None
+    while True:
+        page = run(query, where=where, order=order, first=first, after=after)[conn]
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+
+
+def _same_as_scan(run: Any) -> None:
+    """Each name condition answers, page by page, as the same condition under OR does:
+    OR is not narrowed, so that one tests every node."""
+    for conn, (_, _, orders) in LISTINGS.items():
+        for condition in NAME_CONDITIONS:
+            for order in [None, *orders]:
+                for first in (1, 2, 100):
+                    narrowed = _page(run, conn, {"name": condition}, order, first)
+                    scanned = _page(run, conn, {"OR": [{"name": condition}]}, order, first)
+                    assert narrowed == scanned, (conn, condition, order, first)
+
+
+def test_name_filters_answer_as_a_scan_does_before_and_after_writes(tmp_path: Path) -> None:
+    from graph_data import BUILTIN_DATASET
+    from graph_data.store import JournalStore
+    from schema import build_schema
+    from schema.context import Context
+
+    schema = build_schema()
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    graph = store.open()
+
+    def run(query: str, **variables: Any) -> Any:
+        context = Context(graph=graph, store=store, writer="alice", published=lambda _: None)
+        result = schema.execute_sync(query, variable_values=variables, context_value=context)
+        assert result.errors is None, result.errors
+        return result.data
+
+    source = [base64.b64encode(b"Source:article").decode()]
+    _same_as_scan(run)
+    run(
+        """mutation($input: CreateActorInput!) { createActor(input: $input) { userErrors {
+        message } } }""",
+        input={"fields": {"name": "Tao"}, "sources": source},
+    )
+    run(
+        """mutation($input: UpdateActorInput!) { updateActor(input: $input) { userErrors {
+        message } } }""",
+        input={
+            "id": ids_of(["Actor:kit-connor"])[0],
+            "fields": {"name": "Nick"},
+            "sources": source,
+        },
+    )
+    run(
+        """mutation($input: UpdateCharacterInput!) { updateCharacter(input: $input) {
+        userErrors { message } } }""",
+        input={
+            "id": ids_of(["Character:elle-argent"])[0],
+            "fields": {"aliases": ["Kit Connor"]},
+            "sources": source,
+        },
+    )
+    assert [
+        n["name"]
+        for n in run('{ actors(where: {name: {eq: "nick"}}) { nodes { name } } }')["actors"][
+            "nodes"
+        ]
+    ] == ["Nick"]
+    _same_as_scan(run)
+
+
+# --- starting points: a listing narrowed by a relation keeps every match ----------------------
+
+STARTS = [  # (listing kind, its where type, field, related kind, the related where type)
+    ("CHARACTER", "CharacterWhere", "show", "SHOW", "ShowWhere"),
+    ("CHARACTER", "CharacterWhere", "actors", "ACTOR", "ActorWhere"),
+    ("CHARACTER", "CharacterWhere", "episodes", "EPISODE", "EpisodeWhere"),
+    ("CHARACTER", "CharacterWhere", "seasons", "SEASON", "SeasonWhere"),
+    ("ACTOR", "ActorWhere", "characters", "CHARACTER", "CharacterWhere"),
+    ("SEASON", "SeasonWhere", "show", "SHOW", "ShowWhere"),
+    ("EPISODE", "EpisodeWhere", "season", "SEASON", "SeasonWhere"),
+    ("EPISODE", "EpisodeWhere", "characters", "CHARACTER", "CharacterWhere"),
+    ("SHOW", "ShowWhere", "characters", "CHARACTER", "CharacterWhere"),
+]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> ShowGraph:
+    path = Path(tmp_path_factory.mktemp("starts")) / "generated.json"
+    write_dataset(generate(shows_for_nodes(2500), seed=3), path)
+    return load_graph(path)
+
+
+@pytest.mark.parametrize(("kind", "where_type", "field", "other", "other_type"), STARTS)
+def test_every_related_node_leads_to_every_node_it_matches(
+    generated: ShowGraph, kind: str, where_type: str, field: str, other: str, other_type: str
+) -> None:
+    """For each related node in turn, ``{field: {id: {eq: it}}}``: the nodes the listing starts
+    from include every node the whole ``where`` accepts (tested on every node of the kind), so
+    the listing answers what testing every node answers."""
+    graph = generated
+    where_class, other_class = getattr(filters, where_type), getattr(filters, other_type)
+    listing = graph.nodes_of(NodeKind(kind))
+    for related in graph.nodes_of(NodeKind(other)):
+        condition = other_class(id=filters.IDFilter(eq=encode_key(related.key)))
+        where = where_class(**{field: condition})
+        accepts = where.predicate(graph)
+        expected = [node for node in listing if accepts(node)]
+        started = filters.candidates(graph, NodeKind(kind), where)
+        assert len(started) < len(listing) or len(listing) <= 1, "no narrowing"
+        assert [node for node in started if accepts(node)] == expected, related.key

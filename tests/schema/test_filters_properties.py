@@ -282,6 +282,16 @@ def field_ok(w: World, kind: str, name: str, cond: Any, key: str) -> bool:
             return any(matches(w, "EPISODE", cond, e) for e in w.char_episodes[key])
         case ("CHARACTER", "actors"):
             return any(matches(w, "ACTOR", cond, a) for a in w.char_actors[key])
+        case ("CHARACTER", "seasons"):
+            seasons = {w.parent[e] for e in w.char_episodes[key]}
+            for scene in w.char_scenes[key]:
+                up = w.parent[scene]
+                seasons.add(up if w.kind[up] == "SEASON" else w.parent[up])
+            return any(matches(w, "SEASON", cond, s) for s in seasons)
+        case ("SHOW", "characters"):
+            return any(
+                matches(w, "CHARACTER", cond, c) for c in w.order["CHARACTER"] if w.parent[c] == key
+            )
         case ("CHARACTER" | "SEASON", "show"):
             return matches(w, "SHOW", cond, w.show_of(key))
         case ("EPISODE" | "SEASON", "number"):
@@ -565,15 +575,23 @@ def where_strategies(w: World) -> dict[str, Strategy]:
     season_numbers = bounds(st.integers(1, 6) | st.integers(-1, 7))
     episode_numbers = bounds(st.integers(1, 12) | st.integers(-1, 13))
     statuses = st.sampled_from(["RELEASED", "FILMING", "ANNOUNCED", "IN_DEVELOPMENT"])
-    # A condition on the show: a top-level listing then only looks at the matching shows.
-    of_show = st.fixed_dictionaries(
-        {"name": name_filter([w.data[s].name for s in w.order["SHOW"]])}
-    )
 
     def ids(keys: list[str]) -> Strategy:
         one = st.sampled_from(keys).map(global_id)
         many = st.fixed_dictionaries({"in": st.lists(one, min_size=1, max_size=len(keys) // 2)})
         return many | many | many | st.fixed_dictionaries({"eq": one})
+
+    # A condition on the show: a top-level listing then only looks at the matching shows
+    # (found by name or id, or by testing every show), and what they lead to.
+    show_names = name_filter([w.data[s].name for s in w.order["SHOW"]])
+    other_ids = ids(chars + w.order["SHOW"])  # an id of another kind matches nothing
+    of_show = (
+        st.fixed_dictionaries({"name": show_names})
+        | st.fixed_dictionaries({"id": ids(w.order["SHOW"])})
+        | st.fixed_dictionaries({"id": other_ids})
+        | st.fixed_dictionaries({"episodeCount": bounds(st.integers(0, 40))})
+        | st.fixed_dictionaries({"AND": st.lists(st.fixed_dictionaries({"name": show_names}))})
+    )
 
     character = {
         "id": ids(chars),
@@ -583,9 +601,13 @@ def where_strategies(w: World) -> dict[str, Strategy]:
         "episodes": st.fixed_dictionaries(
             {"season": st.fixed_dictionaries({"number": season_numbers})}
         )
+        | st.fixed_dictionaries({"season": st.fixed_dictionaries({"show": of_show})})
         | st.fixed_dictionaries({"number": episode_numbers}),
-        "actors": st.fixed_dictionaries({"name": actor_names}),
+        "actors": st.fixed_dictionaries({"name": actor_names})
+        | st.fixed_dictionaries({"id": ids(actors)}),
         "show": of_show,
+        "seasons": st.fixed_dictionaries({"show": of_show})
+        | st.fixed_dictionaries({"number": season_numbers}),
     }
     episode = {
         "id": ids(episodes),
@@ -596,7 +618,9 @@ def where_strategies(w: World) -> dict[str, Strategy]:
         ),
         "season": st.fixed_dictionaries({"number": season_numbers})
         | st.fixed_dictionaries({"show": of_show}),
-        "characters": st.fixed_dictionaries({"name": char_names}),
+        "characters": st.fixed_dictionaries({"name": char_names})
+        | st.fixed_dictionaries({"show": of_show})
+        | st.fixed_dictionaries({"actors": st.fixed_dictionaries({"name": actor_names})}),
     }
     season = {
         "number": season_numbers,
@@ -611,11 +635,14 @@ def where_strategies(w: World) -> dict[str, Strategy]:
     }
     actor = {
         "name": actor_names,
-        "characters": st.fixed_dictionaries({"name": char_names}),
+        "characters": st.fixed_dictionaries({"name": char_names})
+        | st.fixed_dictionaries({"show": of_show})
+        | st.fixed_dictionaries({"id": ids(chars)}),
         "episodeCount": bounds(counts_near([len(w.actor_episodes[a]) for a in actors])),
     }
     show = {
-        "name": name_filter([w.data[s].name for s in w.order["SHOW"]]),
+        "name": show_names,
+        "characters": st.fixed_dictionaries({"name": char_names}),
         "episodeCount": bounds(counts_near([len(v) for v in w.show_episodes.values()])),
     }
     return {
@@ -678,6 +705,12 @@ def test_season_filters_match_brute_force(world: World, data: st.DataObject) -> 
 @given(data=st.data())
 def test_actor_filters_match_brute_force(world: World, data: st.DataObject) -> None:
     check_filter(world, data, "actors", "actors")
+
+
+@_settings(40)
+@given(data=st.data())
+def test_show_filters_match_brute_force(world: World, data: st.DataObject) -> None:
+    check_filter(world, data, "shows", "shows")
 
 
 NAMED = {  # connection -> (where field, node attribute holding the name)
