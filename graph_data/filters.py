@@ -9,9 +9,12 @@ so names compare the same way everywhere (case- and accent-insensitive, see
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from graph_data.text import fold
+
+if TYPE_CHECKING:
+    from graph_data.model import GraphNode
 
 
 class _Ordered(Protocol):
@@ -20,6 +23,31 @@ class _Ordered(Protocol):
 
 
 T = TypeVar("T", bound=_Ordered)
+
+
+def node_names(node: GraphNode[Any]) -> list[str]:
+    """Every name a node answers to: its name or title (its ``label``), full name and aliases.
+
+    What name filters test (``schema.filters``) and what the graph model's
+    name table holds (``ShowGraph.named``): one function, so the two agree.
+    """
+    data = node.data
+    has_full_name, has_aliases = _name_fields(type(data))
+    full_name = data.full_name if has_full_name else None
+    return [node.label, *([full_name] if full_name else []), *(data.aliases if has_aliases else ())]
+
+
+_NAME_FIELDS: dict[type, tuple[bool, bool]] = {}
+
+
+def _name_fields(record: type) -> tuple[bool, bool]:
+    """Whether records of this type have a full name and aliases: asking a pydantic record
+    for a field it lacks raises inside, which costs more than the whole name check."""
+    found = _NAME_FIELDS.get(record)
+    if found is None:
+        fields = getattr(record, "model_fields", {})
+        found = _NAME_FIELDS[record] = ("full_name" in fields, "aliases" in fields)
+    return found
 
 
 def names_match(

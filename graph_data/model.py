@@ -36,6 +36,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 from graph_data.fanout import FanOut
+from graph_data.filters import node_names
 from graph_data.kinds import CastRole, NodeKind, Relation
 from graph_data.loader import Dataset
 from graph_data.locks import RWLock
@@ -54,6 +55,7 @@ from graph_data.records import (
     WorkFields,
 )
 from graph_data.retries import RecentRequests
+from graph_data.text import fold
 
 F = TypeVar("F")
 _LAST = 1 << 30  # sorts unnumbered scenes after numbered ones
@@ -254,6 +256,9 @@ class ShowGraph:
         self._counts: Counter[NodeKind] = Counter()
         self._by_kind: dict[NodeKind, list[GraphNode[Any]]] = {}
         self._sort_keys: dict[str, tuple[Any, ...]] = {}
+        # Keys of each kind's nodes by the folded forms of their names (``named``):
+        # a kind's table is built on its first lookup, then kept by every change.
+        self._names: dict[NodeKind, dict[str, set[str]]] = {}
         # Answers derived from the graph (ordered neighbour lists, portrayals, ...),
         # kept until the next change; readers share them.
         self._derived = _Derived()
@@ -285,6 +290,7 @@ class ShowGraph:
             gc.freeze()
             self._counts = Counter(a["kind"] for a in self.graph._node.values() if "kind" in a)
             self._groups = None
+            self._names = {}
             self._changed()
 
     @classmethod
@@ -309,9 +315,13 @@ class ShowGraph:
             graph._node[key] = {"kind": node.kind, "node": node}
             self._counts[node.kind] += 1
         else:  # as networkx does: the node's attribute dict is updated
+            self._unname(graph._node[key].get("node"))
             graph._node[key].update(kind=node.kind, node=node)
         if self._groups is not None:
             self._groups[node.kind][key] = node
+        names = self._names.get(node.kind)
+        if names is not None:
+            _name_node(names, node)
         nx._clear_cache(graph)
 
     def remove_node(self, key: str) -> None:
@@ -324,6 +334,7 @@ class ShowGraph:
                 for relation in list(edges):
                     self._drop_edge(u, key, relation)
         kind = self.graph._node.get(key, {}).get("kind")
+        self._unname(self.graph._node.get(key, {}).get("node"))
         self.graph.remove_node(key)
         if kind is not None:
             self._counts[kind] -= 1
@@ -522,6 +533,43 @@ class ShowGraph:
                     groups[attrs["kind"]][key] = attrs["node"]
             self._groups = groups
         return groups
+
+    def named(self, kind: NodeKind, folded: Iterable[str]) -> list[GraphNode[Any]]:
+        """The nodes of ``kind`` with a name (``node_names``) whose ``fold`` is in ``folded``.
+
+        In natural order, as ``nodes_of`` lists them, so a filter on names can
+        start from the few nodes that can match instead of testing every node
+        of the kind: for (f) of ``bench/inprocess.py`` (an ``in`` of three
+        names over 62 actors), the scan took about 140 of 400 µs a request.
+        The table is built on the kind's first lookup (one pass over its nodes,
+        under the read lock like every read) and kept exact by ``add_node``
+        and ``remove_node``, which run under the write lock.
+        """
+        names = self._names.get(kind)
+        if names is None:
+            names = {}
+            for node in self._grouped()[kind].values():
+                _name_node(names, node)
+            self._names[kind] = names
+        keys: set[str] = set()
+        for each in folded:
+            keys.update(names.get(each, ()))
+        return self._sorted(keys)
+
+    def _unname(self, node: GraphNode[Any] | None) -> None:
+        """Take a node that is going (or being replaced) out of its kind's name table."""
+        if node is None:
+            return
+        names = self._names.get(node.kind)
+        if names is None:
+            return
+        for name in node_names(node):
+            folded = fold(name)
+            keys = names.get(folded)
+            if keys is not None:
+                keys.discard(node.key)
+                if not keys:
+                    del names[folded]
 
     def count(self, kind: NodeKind) -> int:
         """How many nodes of ``kind``; safe without the read lock (one dict read)."""
@@ -846,6 +894,12 @@ class ShowGraph:
             episodes.update(portrayal.episodes)
             scenes.update(s.key for s in self.character_scenes(portrayal.character))
         return episodes, scenes
+
+
+def _name_node(names: dict[str, set[str]], node: GraphNode[Any]) -> None:
+    """Enter a node in its kind's name table under each of its folded names."""
+    for name in node_names(node):
+        names.setdefault(fold(name), set()).add(node.key)
 
 
 # Every node of a kind built from a record has all its fields set: one shared set

@@ -19,8 +19,9 @@ import strawberry
 
 from graph_data import GraphNode, ShowGraph
 from graph_data.dates import PartialDate
-from graph_data.filters import names_match, value_matches
+from graph_data.filters import names_match, node_names, value_matches
 from graph_data.kinds import CastRole, NodeKind, Relation, SeasonStatus, SourceKind
+from graph_data.text import fold
 from schema.relay import decode_id
 
 Predicate = Callable[[Any], bool]
@@ -161,27 +162,6 @@ def _field(getter: Callable[[Any], Any], check: Callable[[Any], bool]) -> Predic
     return lambda item: check(getter(item))
 
 
-def _names(node: GraphNode[Any]) -> list[str]:
-    """Every name a node answers to: its name or title, full name and aliases."""
-    data = node.data
-    has_full_name, has_aliases = _name_fields(type(data))
-    full_name = data.full_name if has_full_name else None
-    return [node.label, *([full_name] if full_name else []), *(data.aliases if has_aliases else ())]
-
-
-_NAME_FIELDS: dict[type, tuple[bool, bool]] = {}
-
-
-def _name_fields(record: type) -> tuple[bool, bool]:
-    """Whether records of this type have a full name and aliases: asking a pydantic record
-    for a field it lacks raises inside, which costs more than the whole name check."""
-    found = _NAME_FIELDS.get(record)
-    if found is None:
-        fields = getattr(record, "model_fields", {})
-        found = _NAME_FIELDS[record] = ("full_name" in fields, "aliases" in fields)
-    return found
-
-
 def _id(where: Any) -> list[Predicate]:
     return [_field(lambda n: n.key, where.id.matches)] if where.id else []
 
@@ -192,6 +172,25 @@ def keep(items: Sequence[Any], where: Any | None, graph: ShowGraph) -> Sequence[
         return items
     predicate = where.predicate(graph)
     return [item for item in items if predicate(item)]
+
+
+def named_first(graph: ShowGraph, kind: NodeKind, where: Any | None) -> Sequence[GraphNode[Any]]:
+    """The nodes of ``kind`` a listing tests ``where`` on: all of them, or those it names.
+
+    Where ``where`` itself asks for a name ``eq`` (or ``in``) a few names, only
+    the nodes with one of those names can match, and the graph model knows
+    them (``ShowGraph.named``); the result keeps the natural order, and the
+    caller still applies its whole ``where``, so the answer is what testing
+    every node gives. Any other ``where`` gets every node of the kind.
+    """
+    everything = graph.nodes_of(kind)
+    condition = getattr(where, "name", None) if where is not None else None
+    if not isinstance(condition, NameFilter):
+        return everything
+    wanted = [condition.eq] if condition.eq is not None else condition.in_
+    if wanted is None:
+        return everything
+    return graph.named(kind, {fold(name) for name in wanted})
 
 
 def within_shows(
@@ -249,7 +248,7 @@ class ShowWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.name:
-            checks.append(_field(_names, self.name.matches))
+            checks.append(_field(node_names, self.name.matches))
         if self.network:
             network = self.network
             checks.append(
@@ -373,7 +372,7 @@ class CharacterWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.name:
-            checks.append(_field(_names, self.name.matches))
+            checks.append(_field(node_names, self.name.matches))
         if self.show:
             show = self.show.predicate(graph)
             checks.append(lambda n: show(graph.character_show(n.key)))
@@ -421,7 +420,7 @@ class ActorWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.name:
-            checks.append(_field(_names, self.name.matches))
+            checks.append(_field(node_names, self.name.matches))
         if self.characters:
             character = self.characters.predicate(graph)
             checks.append(_some(lambda n: graph.out(n.key, Relation.PORTRAYS), character))

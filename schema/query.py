@@ -20,6 +20,7 @@ from schema.filters import (
     SeasonWhere,
     ShowWhere,
     SourceWhere,
+    named_first,
     within_shows,
 )
 from schema.ordering import (
@@ -75,7 +76,7 @@ class Query:
         order_by: ShowOrder | None = None,
     ) -> Connection[Show]:
         graph = graph_of(info)
-        nodes = select(graph, graph.nodes_of(NodeKind.SHOW), where, order_by)
+        nodes = select(graph, named_first(graph, NodeKind.SHOW, where), where, order_by)
         return node_connection(nodes, first, after)
 
     @strawberry.field(description="Seasons of every show, by show and number.")
@@ -117,7 +118,7 @@ class Query:
         order_by: ActorOrder | None = None,
     ) -> ActorConnection:
         graph = graph_of(info)
-        nodes = select(graph, graph.nodes_of(NodeKind.ACTOR), where, order_by)
+        nodes = select(graph, named_first(graph, NodeKind.ACTOR, where), where, order_by)
         actor = shared_objects(graph, Actor)
         return actor_connection(
             nodes, _key, lambda c, n: ActorEdge(cursor=c, node=actor(n)), actor, first, after
@@ -135,7 +136,7 @@ class Query:
         order_by: CharacterOrder | None = None,
     ) -> Connection[Character]:
         graph = graph_of(info)
-        every = graph.nodes_of(NodeKind.CHARACTER)
+        every = named_first(graph, NodeKind.CHARACTER, where)
         candidates = within_shows(
             graph, where.show if where else None, graph.show_characters, every
         )

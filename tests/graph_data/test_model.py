@@ -246,3 +246,69 @@ def test_orders_after_changes_equal_orders_worked_out_afresh() -> None:
     warm()
     model.remove_node(model.nodes_of(NodeKind.SHOW)[0].key)
     assert kept() == afresh()
+
+
+def _named_by_scan(model: ShowGraph, kind: NodeKind, folded: set[str]) -> list[str]:
+    """What ``named`` must answer, worked out by testing every node of the kind."""
+    from graph_data.filters import node_names
+    from graph_data.text import fold
+
+    return [
+        n.key for n in model.nodes_of(kind) if any(fold(name) in folded for name in node_names(n))
+    ]
+
+
+def test_named_finds_what_a_scan_finds_through_every_change() -> None:
+    """The name table is kept by each change, not rebuilt: after adds, renames (a node
+    replaced under its key), new aliases and removals it answers as a fresh scan does."""
+    from dataclasses import replace
+
+    from graph_data.text import fold
+
+    model = load_graph()
+    every = {
+        kind: {fold(name) for n in model.nodes_of(kind) for name in _names_of(n)}
+        for kind in NodeKind
+    }
+
+    def check() -> None:
+        for kind in (NodeKind.ACTOR, NodeKind.CHARACTER, NodeKind.SHOW):
+            wanted = every[kind] | {"nobody", "aaron", "tao xu", "tao", "nicholas"}
+            for name in sorted(wanted):
+                assert [n.key for n in model.named(kind, {name})] == _named_by_scan(
+                    model, kind, {name}
+                ), (kind, name)
+            several = {"tao", "nick", "kit connor", "aaron"}
+            assert [n.key for n in model.named(kind, several)] == _named_by_scan(
+                model, kind, several
+            )
+
+    check()  # builds the tables
+    model.add_node(GraphNode("actor:aaron", NodeKind.ACTOR, ActorFields(name="Aaron"), ARTICLE))
+    check()
+    model.add_node(GraphNode("actor:aaron", NodeKind.ACTOR, ActorFields(name="Tao Xu"), ARTICLE))
+    check()  # renamed: no longer found as Aaron
+    nick = model.node("character:nick-nelson")
+    assert nick is not None
+    model.add_node(replace(nick, data=nick.data.model_copy(update={"aliases": ["Nicholas"]})))
+    check()
+    assert [n.key for n in model.named(NodeKind.CHARACTER, {"nicholas"})] == [nick.key]
+    model.remove_node("character:nick-nelson")
+    model.remove_node("actor:kit-connor")
+    check()
+
+
+def _names_of(node: GraphNode[object]) -> list[str]:
+    from graph_data.filters import node_names
+
+    return node_names(node)
+
+
+def test_named_lists_nodes_in_natural_order_once_each() -> None:
+    """A node whose several names are asked for is listed once, in ``nodes_of`` order."""
+    model = load_graph()
+    found = model.named(NodeKind.CHARACTER, {"tara", "tara jones", "tao", "elle", "elle argent"})
+    assert [n.key for n in found] == [
+        n.key for n in model.nodes_of(NodeKind.CHARACTER) if n in found
+    ]
+    assert len({n.key for n in found}) == len(found) == 3

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
+from typing import Any
 
 from tests.conftest import GraphQL
 
@@ -163,3 +165,99 @@ def test_co_stars_can_be_filtered(gql: GraphQL) -> None:
         "totalCount": 1,
         "nodes": [{"name": "Corinna Brown"}],
     }
+
+
+# --- name filters start from the graph's name table: same answers as testing every node ---
+
+LISTINGS = {  # connection -> its where type and order enum values
+    "actors": ("ActorWhere", "ActorOrder", ["NAME_DESC", "EPISODE_COUNT"]),
+    "characters": ("CharacterWhere", "CharacterOrder", ["NAME_DESC", "SCENE_COUNT_DESC"]),
+    "shows": ("ShowWhere", "ShowOrder", ["NAME", "EPISODE_COUNT_DESC"]),
+}
+NAME_CONDITIONS = [
+    {"eq": "TAO"},
+    {"eq": "nobody"},
+    {"in": ["kit connor", "Joe Locke", "nick", "tara jones", "heartstopper", "nobody"]},
+    {"in": []},
+    {"in": ["Charlie"], "contains": "spring"},
+    {"eq": "Charlie", "in": ["charlie spring"]},  # each condition met by another name
+    {"eq": "Elle", "in": ["Tao"]},
+]
+
+
+def _page(run: Any, conn: str, where: dict[str, Any], order: str | None, first: int) -> Any:
+    where_type, order_type, _ = LISTINGS[conn]
+    query = (
+        f"query($where: {where_type}, $order: {order_type}, $first: Int, $after: String) "
+        f"{{ {conn}(where: $where, orderBy: $order, first: $first, after: $after) "
+        "{ totalCount pageInfo { hasNextPage endCursor } nodes { id } } }"
+    )
+    pages, after = [], None
+    while True:
+        page = run(query, where=where, order=order, first=first, after=after)[conn]
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+
+
+def _same_as_scan(run: Any) -> None:
+    """Each name condition answers, page by page, as the same condition under OR does:
+    OR is not narrowed, so that one tests every node."""
+    for conn, (_, _, orders) in LISTINGS.items():
+        for condition in NAME_CONDITIONS:
+            for order in [None, *orders]:
+                for first in (1, 2, 100):
+                    narrowed = _page(run, conn, {"name": condition}, order, first)
+                    scanned = _page(run, conn, {"OR": [{"name": condition}]}, order, first)
+                    assert narrowed == scanned, (conn, condition, order, first)
+
+
+def test_name_filters_answer_as_a_scan_does_before_and_after_writes(tmp_path: Path) -> None:
+    from graph_data import BUILTIN_DATASET
+    from graph_data.store import JournalStore
+    from schema import build_schema
+    from schema.context import Context
+
+    schema = build_schema()
+    store = JournalStore(tmp_path, BUILTIN_DATASET)
+    graph = store.open()
+
+    def run(query: str, **variables: Any) -> Any:
+        context = Context(graph=graph, store=store, writer="alice", published=lambda _: None)
+        result = schema.execute_sync(query, variable_values=variables, context_value=context)
+        assert result.errors is None, result.errors
+        return result.data
+
+    source = [base64.b64encode(b"Source:article").decode()]
+    _same_as_scan(run)
+    run(
+        """mutation($input: CreateActorInput!) { createActor(input: $input) { userErrors {
+        message } } }""",
+        input={"fields": {"name": "Tao"}, "sources": source},
+    )
+    run(
+        """mutation($input: UpdateActorInput!) { updateActor(input: $input) { userErrors {
+        message } } }""",
+        input={
+            "id": ids_of(["Actor:kit-connor"])[0],
+            "fields": {"name": "Nick"},
+            "sources": source,
+        },
+    )
+    run(
+        """mutation($input: UpdateCharacterInput!) { updateCharacter(input: $input) {
+        userErrors { message } } }""",
+        input={
+            "id": ids_of(["Character:elle-argent"])[0],
+            "fields": {"aliases": ["Kit Connor"]},
+            "sources": source,
+        },
+    )
+    assert [
+        n["name"]
+        for n in run('{ actors(where: {name: {eq: "nick"}}) { nodes { name } } }')["actors"][
+            "nodes"
+        ]
+    ] == ["Nick"]
+    _same_as_scan(run)
