@@ -73,7 +73,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
-from server.arguments import Converter
+from server.arguments import Converter, argument_coercer
 from server.executor import ExecutionTimeoutError
 
 MAX_INT = 2**31 - 1
@@ -253,6 +253,7 @@ class FieldResolver:
     """Calls one field's resolver as Strawberry would, minus what is the same every time."""
 
     __slots__ = (
+        "coerce",
         "convert",
         "definition",
         "field_nodes",
@@ -287,6 +288,13 @@ class FieldResolver:
         self.definition = definition
         self.static_arguments = static_arguments
         self.convert = convert
+        # Arguments with variables: coerced from the variables by a function made once
+        # (server.arguments), or by graphql-core where that function does not model them.
+        self.coerce = (
+            None
+            if static_arguments is not None
+            else argument_coercer(graphql_field, field_nodes[0])
+        )
         if not callable(resolver.wrapped_func):
             raise UnsupportedError(f"{parent.name}.{self.name} has an uncallable resolver")
         self.function: Callable[..., Any] = resolver.wrapped_func
@@ -336,7 +344,11 @@ class FieldResolver:
         """The arguments with this request's variables, converted once per request."""
         found = run.arguments.get(self.index)
         if found is None:
-            coerced = get_argument_values(self.graphql_field, self.field_nodes[0], run.variables)
+            variables = run.variables
+            if self.coerce is not None and variables is not None:
+                coerced = self.coerce(variables.coerced)
+            else:
+                coerced = get_argument_values(self.graphql_field, self.field_nodes[0], variables)
             found = run.arguments[self.index] = self.convert(coerced)
         return found
 
