@@ -49,6 +49,10 @@ class Document:
     errors: list[GraphQLError] | None = None  # validation's verdict, once validated
     runs: int = 0  # successful runs of the reference executor, for tiered execution
     plans: dict[str | None, Any] = field(default_factory=dict)  # operation name -> Plan | None
+    # The limits' verdicts (the cost estimate) by operation, graph version and the values
+    # of the variables they read (``Pipeline.prepare``), and which variables those are.
+    verdicts: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    verdict_inputs: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:

@@ -418,3 +418,19 @@ def test_readme_documents_every_setting_and_the_cost_example(client: TestClient)
     cost = client.post("/graphql", json={"query": example}).json()["extensions"]["cost"]
     assert f"`{example}`" in section
     assert f'"requested": {cost["requested"]}, "actual": {cost["actual"]}' in section
+
+
+def test_the_verdict_reads_only_the_variables_that_skip_or_size() -> None:
+    from server.limits import verdict_inputs
+    from server.pipeline.operations import select_operation
+
+    document = parse_document(
+        "query($a: Int, $w: ActorWhere, $s: Boolean!, $ids: [ID!]!, $t: Boolean!, $n: String) "
+        "{ actors(first: $a, where: $w) { nodes @skip(if: $s) { name } } "
+        "nodes(ids: $ids) { id } node(id: $n) { id } ...F } "
+        "fragment F on Query { shows @include(if: $t) { totalCount } }",
+        10_000,
+        100_000,
+    )
+    operation = select_operation(document, None)
+    assert sorted(verdict_inputs(operation, document.fragments)) == ["a", "ids", "s", "t"]
