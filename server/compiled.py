@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
+from types import CodeType
 from typing import Any, TypeGuard
 
 import strawberry
@@ -334,8 +337,9 @@ class FieldResolver:
         if self.info_name is not None:
             # The info made for this field earlier in the request, without a call; the
             # first item of the request makes it.
-            info = f"run.infos.get({self.index}) or run.info(r{{i}})"
+            info = "run.infos.get(n{i}) or run.info(r{i})"
             arguments.append(f"{self.info_name}=({info})")
+            names["n{i}"] = self.index
         if static:
             arguments.append("**s{i}")
         return f"f{{i}}({', '.join(arguments)})", names
@@ -380,25 +384,70 @@ class SelectionPlan:
     accepted: set[type] = field(default_factory=set)  # classes is_type_of already accepted
 
     @classmethod
-    def generate(cls, type_name: str, fields: list[FieldPlan]) -> SelectionPlan:
+    def generate(
+        cls, type_name: str, fields: list[FieldPlan], compile_missing: bool = True
+    ) -> SelectionPlan:
+        """The selection's function; ``NotCompiledError`` if it needs new code and
+        ``compile_missing`` is false."""
         names: dict[str, Any] = {}
         entries = []
         for i, plan in enumerate(fields):
             call = plan.call.replace("{i}", str(i))
             names.update({name.replace("{i}", str(i)): value for name, value in plan.names.items()})
             names[f"c{i}"] = plan.complete
+            names[f"k{i}"] = plan.key
             # A completer that can write its common case inline does: a resolved value
             # of the usual kind completes without a call; anything else meets c{i}.
             inline = getattr(plan.complete, "inline", None)
             written = inline(i, call) if inline is not None else None
             if written is None:
-                entries.append(f"{plan.key!r}: c{i}({call}, run)")
+                entries.append(f"k{i}: c{i}({call}, run)")
             else:
                 names.update(written[1])
-                entries.append(f"{plan.key!r}: {written[0]}")
+                entries.append(f"k{i}: {written[0]}")
         source = "def walk(source, run):\n    return {" + ", ".join(entries) + "}\n"
-        exec(compile(source, f"<plan of {type_name}>", "exec"), names)  # our own text
+        exec(CODE.get(source, compile_missing), names)  # our own text
         return cls(names["walk"])
+
+
+class NotCompiledError(UnsupportedError):
+    """Code a plan built on first sight would have to compile: the reference runs instead."""
+
+
+class CodeCache:
+    """Generated functions' code by its text, the least recently used dropped first.
+
+    The text names what it uses (resolvers, completers, response keys,
+    indexes) rather than holding it, so documents asking the same fields under
+    other aliases, or of other objects, share the code: compiling the text
+    took about 65 µs a selection set, 620 of the 700 µs that compiling the
+    small query's plan took (``time.process_time`` over 300 documents, each
+    under a new alias); from cached code the whole plan takes about 80 µs.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._codes: OrderedDict[str, CodeType] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, source: str, compile_missing: bool = True) -> CodeType:
+        """The code of ``source``; ``NotCompiledError`` if it is new and not to be compiled."""
+        with self._lock:
+            code = self._codes.get(source)
+            if code is not None:
+                self._codes.move_to_end(source)
+                return code
+        if not compile_missing:
+            raise NotCompiledError("new code")
+        code = compile(source, "<plan>", "exec")
+        with self._lock:
+            self._codes[source] = code
+            while len(self._codes) > self.size:
+                self._codes.popitem(last=False)
+        return code
+
+
+CODE = CodeCache(4096)  # distinct selection sets' code of one process (a few KB each)
 
 
 class Plan:
@@ -409,6 +458,7 @@ class Plan:
         schema: strawberry.Schema,
         document: DocumentNode,
         operation: OperationDefinitionNode,
+        compile_missing: bool = True,
     ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
@@ -424,7 +474,11 @@ class Plan:
         root = self.graphql_schema.query_type
         if operation.operation is not OperationType.QUERY or root is None:
             raise UnsupportedError("only queries are compiled")
+        # False: built from code compiled before only (``NotCompiledError`` if it needs
+        # more). Only while building: types met later (of an interface) compile as needed.
+        self.compile_missing = compile_missing
         self.root = self._selection(root, [operation.selection_set])
+        self.compile_missing = True
 
     # --- running -----------------------------------------------------------------------
 
@@ -477,7 +531,7 @@ class Plan:
         for selection_set in selection_sets:
             self._collect(parent, selection_set, grouped, set())
         fields = [self._field(parent, key, nodes) for key, nodes in grouped.items()]
-        return SelectionPlan.generate(parent.name, fields)
+        return SelectionPlan.generate(parent.name, fields, self.compile_missing)
 
     def _collect(
         self,
@@ -638,12 +692,19 @@ class Plan:
 
 
 def compile_query(
-    schema: strawberry.Schema, document: DocumentNode, operation: OperationDefinitionNode
+    schema: strawberry.Schema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    compile_missing: bool = True,
 ) -> Plan:
-    """The plan of one operation of a valid document; ``UnsupportedError`` if it has no plan."""
+    """The plan of one operation of a valid document; ``UnsupportedError`` if it has no plan.
+
+    With ``compile_missing`` false, only a plan made of code compiled before
+    (``CODE``), else ``NotCompiledError``.
+    """
     if operation.directives:
         raise UnsupportedError("directives decide per request")
-    return Plan(schema, document, operation)
+    return Plan(schema, document, operation, compile_missing)
 
 
 _SEQUENCES = (list, tuple)  # what resolvers return for GraphQL lists

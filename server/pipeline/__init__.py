@@ -336,6 +336,7 @@ class Pipeline:
                 prepared.kind,
                 prepared.variables,
                 context,
+                prepared.cost,
             )
         return self._with_cost(prepared, result)
 

@@ -47,6 +47,7 @@ class Document:
     operations: list[OperationDefinitionNode]
     fragments: dict[str, FragmentDefinitionNode]
     errors: list[GraphQLError] | None = None  # validation's verdict, once validated
+    features: frozenset[str] | None = None  # what validation found in it (``validation``)
     runs: int = 0  # successful runs of the reference executor, for tiered execution
     plans: dict[str | None, Any] = field(default_factory=dict)  # operation name -> Plan | None
     # The limits' verdicts (the cost estimate) by operation, graph version and the values

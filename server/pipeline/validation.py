@@ -143,7 +143,8 @@ class Validator:
     def errors(self, document: Document) -> list[GraphQLError]:
         """The document's validation errors (empty when valid), worked out on its first use."""
         if document.errors is None:
-            rules = self.rules_for(document_features(document.node))
+            document.features = document_features(document.node)
+            rules = self.rules_for(document.features)
             document.errors = validate(
                 self.schema, document.node, rules, hide_suggestions=self.hide_suggestions
             )
