@@ -13,6 +13,7 @@ and the tests compare both on every input type of the schema.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING
 from typing import Any
@@ -53,6 +54,17 @@ from strawberry.types.lazy_type import LazyType
 from strawberry.types.unset import UNSET
 
 Convert = Callable[[Any], Any]
+_CONVERTERS: weakref.WeakKeyDictionary[Any, Converter] = weakref.WeakKeyDictionary()
+
+
+def converter_of(schema: Any) -> Converter:
+    """The schema's one ``Converter``, made on first use (plans of every document share it)."""
+    found = _CONVERTERS.get(schema)
+    if found is None:
+        found = _CONVERTERS[schema] = Converter(
+            schema.schema_converter.scalar_registry, schema.config
+        )
+    return found
 
 
 class Converter:
@@ -61,11 +73,24 @@ class Converter:
     def __init__(self, scalar_registry: Mapping[object, Any], config: StrawberryConfig) -> None:
         self.scalar_registry = scalar_registry
         self.config = config
+        # Each field's function, by its argument list (kept, so its id stays its own):
+        # a plan made on a document's first sight would make them again for every field.
+        self._made: dict[int, tuple[list[StrawberryArgument], Callable[..., Any]]] = {}
 
     def arguments(
         self, arguments: list[StrawberryArgument]
     ) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """A function from coerced values (GraphQL names) to a resolver's keyword arguments."""
+        found = self._made.get(id(arguments))
+        if found is not None and found[0] is arguments:
+            return found[1]
+        made = self._arguments(arguments)
+        self._made[id(arguments)] = (arguments, made)
+        return made
+
+    def _arguments(
+        self, arguments: list[StrawberryArgument]
+    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
         named = [
             (
                 self.config.name_converter.from_argument(argument),

@@ -76,7 +76,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
-from server.arguments import Converter, argument_coercer
+from server.arguments import argument_coercer, converter_of
 from server.executor import ExecutionTimeoutError
 
 MAX_INT = 2**31 - 1
@@ -467,7 +467,7 @@ class Plan:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.document = document
-        self.converter = Converter(schema.schema_converter.scalar_registry, schema.config)
+        self.converter = converter_of(schema)
         self.has_variables = bool(operation.variable_definitions)
         self.seconds = math.inf  # CPU time the last run took; unknown until one ran
         self._indexes = itertools.count()  # atomic: abstract types compile while running
