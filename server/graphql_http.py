@@ -328,6 +328,8 @@ class GraphQLEndpoint:
             return
         if prepared.request.extensions is not None:  # a persisted-query hash may stand for it
             return
+        if self.pipeline.documents.peek(prepared.document.text) is not prepared.document:
+            return  # a document seen once is not kept: its bytes could not be answered again
         scope = request.scope
         payload = scope["query_string"] if request.method == "GET" else await request.body()
         accept = _first_header(scope, b"accept") or b""

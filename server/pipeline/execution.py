@@ -193,8 +193,12 @@ class Executor:
         future.add_done_callback(lambda done: self.compiling.remove(done))  # type: ignore[arg-type]
 
     def _unseen(self, document: Document, operation_name: str | None) -> bool:
-        """Whether the document has not run before and has no plan yet (nor a verdict)."""
-        return self.compile_plans and document.runs == 0 and operation_name not in document.plans
+        """Whether the document has no plan yet, nor a verdict that it has none.
+
+        Until its plan is compiled (``COMPILE_AFTER``), each run tries to make
+        one from code compiled before: a miss costs the part built until then.
+        """
+        return self.compile_plans and operation_name not in document.plans
 
     def _first_sight(self, document: Document, operation_name: str | None) -> Plan | None:
         """A plan made on a document's first run, if it needs no code compiled for it.
@@ -216,7 +220,7 @@ class Executor:
         except (UnsupportedError, GraphQLError, KeyError):
             plan = None  # it never will have one: remembered, as compile() does
         document.plans[operation_name] = plan
-        self.documents.resize(document)
+        self.documents.reweigh(document)
         return plan
 
     def compile(self, document: Document, operation_name: str | None) -> None:
@@ -228,7 +232,7 @@ class Executor:
         except (UnsupportedError, GraphQLError, KeyError):
             plan = None
         document.plans[operation_name] = plan
-        self.documents.resize(document)
+        self.documents.reweigh(document)
 
     async def _run_plan(
         self, plan: Plan, variables: VariableValues, context: Any, seconds: float

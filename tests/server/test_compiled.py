@@ -221,13 +221,15 @@ def test_a_plan_is_compiled_on_the_second_run_and_the_uncompilable_remembered(
 ) -> None:
     documents = Documents(10**7, 100_000, 10**6)
     executor = Executor(SCHEMA, graph, documents, type(None), 10, in_background=False)  # type: ignore[arg-type]
-    plain, introspection = (
-        documents.get("{ graphVersion }"),
-        documents.get("{ __schema { queryType { name } } }"),
-    )
+    texts = ("{ graphVersion }", "{ __schema { queryType { name } } }")
+    for text in texts:
+        documents.get(text)  # seen once: parsed, not kept
+        assert documents.peek(text) is None
+    plain, introspection = (documents.get(text) for text in texts)  # kept from the second
     for document in (plain, introspection):
-        executor._ran(document, None)
-        assert document.plans == {}  # a document seen once pays for no plan
+        assert documents.peek(document.text) is document
+        assert document.runs == 1  # the first sighting ran
+        assert document.plans == {}  # a document seen once paid for no plan
         executor._ran(document, None)
     assert isinstance(plain.plans[None], Plan)
     assert introspection.plans == {None: None}  # introspection is never compiled, and not retried

@@ -21,6 +21,7 @@ from server.app import create_app
 from server.compiled import CODE, NotCompiledError, Plan, compile_query
 from server.context import RequestContext
 from server.pipeline import GraphQLRequest, Pipeline, Transport
+from server.pipeline.documents import parse_document
 from server.settings import Settings
 
 
@@ -75,7 +76,7 @@ def test_a_new_alias_of_a_compiled_query_runs_from_a_plan_on_first_sight(
 
 def test_a_document_needing_new_code_runs_through_the_reference(pipeline: Pipeline) -> None:
     query = "{ shows(first: 1) { nodes { name network genres synopsis } } }"
-    document = pipeline.documents.get(query)
+    document = parse_document(query, 100_000, 10**6)
     operation = document.operations[0]
     CODE._codes.clear()  # nothing compiled before
     with pytest.raises(NotCompiledError):
@@ -83,6 +84,7 @@ def test_a_document_needing_new_code_runs_through_the_reference(pipeline: Pipeli
     result, document = run(pipeline, query)
     assert None not in document.plans  # no plan on first sight: it needs code of its own
     assert document.runs == 1
+    assert pipeline.documents.peek(query) is None  # seen once: not kept
     assert result.data == reference(pipeline, query).data
 
 
