@@ -7,6 +7,12 @@ line, and ``apply`` replays it: the same function runs for a live write, for
 a journal replay at start-up and for another worker catching up, so all three
 end in the same graph.
 
+A change also says what it did, for the history (``graph_data.history``):
+``undo`` is the operations that bring back the graph before it, ``fields``
+each fact it changed with the old and new value, ``edges`` each link it put
+or removed. ``graph_data.diffs`` works them out when the change is made, from
+the graph it is made against, so every store keeps them with the change.
+
 Nodes and edges have one JSON form (``node_to_json``/``edge_to_json``), shared
 by changes and snapshots.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -72,6 +79,43 @@ _OPS: TypeAdapter[list[Op]] = TypeAdapter(list[Annotated[Op, Field(discriminator
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One fact of one node a change set, altered or cleared (None: not set)."""
+
+    key: str
+    field: str  # the fact's camelCase name, as in the API and the dataset files
+    old: Any
+    new: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "field": self.field, "old": self.old, "new": self.new}
+
+
+class EdgeChangeKind(Enum):
+    ADDED = "ADDED"
+    CHANGED = "CHANGED"  # its sources or properties
+    REMOVED = "REMOVED"
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeChange:
+    """One link a change added, altered or removed (removing a node removes its links)."""
+
+    source: str
+    relation: Relation
+    target: str
+    change: EdgeChangeKind
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "relation": self.relation.value,
+            "target": self.target,
+            "change": self.change.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One accepted write: what it did, who did it, and the version it made."""
 
@@ -83,9 +127,19 @@ class Change:
     # A retry key (graph_data.retries) and what the mutation answered, when given.
     client_mutation_id: str | None = None
     result: Any = None
+    # The writer's edit summary (every mutation takes an optional `note`).
+    note: str = ""
+    # What it did (graph_data.diffs): how to undo it, the facts and links it changed.
+    undo: tuple[Op, ...] = ()
+    fields: tuple[FieldChange, ...] = ()
+    edges: tuple[EdgeChange, ...] = ()
 
     def to_json(self) -> bytes:
         """One line of the journal (without the newline)."""
+        return orjson.dumps(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The change as plain JSON: a journal line, a history row, an export's entry."""
         line: dict[str, Any] = {
             "version": self.version,
             "writer": self.writer,
@@ -96,13 +150,26 @@ class Change:
         if self.client_mutation_id is not None:
             line["clientMutationId"] = self.client_mutation_id
             line["result"] = self.result
-        return orjson.dumps(line)
+        if self.note:
+            line["note"] = self.note
+        if self.undo or self.fields or self.edges:
+            line["undo"] = [op.model_dump(mode="json") for op in self.undo]
+            line["fields"] = [f.to_json() for f in self.fields]
+            line["edges"] = [e.to_json() for e in self.edges]
+        return line
 
     @classmethod
     def from_json(cls, line: bytes | str) -> Change:
         """Parse and validate one journal line; ValueError says what is wrong."""
         try:
-            raw = orjson.loads(line)
+            return cls.from_dict(orjson.loads(line))
+        except orjson.JSONDecodeError as error:
+            raise ValueError(f"not a valid change: {error}") from None
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Change:
+        """The inverse of ``to_dict``; ValueError says what is wrong."""
+        try:
             return cls(
                 version=int(raw["version"]),
                 writer=str(raw["writer"]),
@@ -111,9 +178,39 @@ class Change:
                 ops=tuple(_OPS.validate_python(raw["ops"])),
                 client_mutation_id=_optional_text(raw.get("clientMutationId")),
                 result=raw.get("result"),
+                note=str(raw.get("note", "")),
+                undo=tuple(_OPS.validate_python(raw.get("undo", []))),
+                fields=tuple(
+                    FieldChange(str(f["key"]), str(f["field"]), f["old"], f["new"])
+                    for f in raw.get("fields", [])
+                ),
+                edges=tuple(
+                    EdgeChange(
+                        str(e["source"]),
+                        Relation(e["relation"]),
+                        str(e["target"]),
+                        EdgeChangeKind(e["change"]),
+                    )
+                    for e in raw.get("edges", [])
+                ),
             )
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"not a valid change: {error}") from None
+
+    @property
+    def sources(self) -> list[str]:
+        """The Source nodes the change cites, on its nodes, facts, links and link facts."""
+        keys: set[str] = set()
+        for op in self.ops:
+            if isinstance(op, PutNode):
+                keys.update(op.sources)
+                for cited in op.field_sources.values():
+                    keys.update(cited)
+            elif isinstance(op, PutEdge):
+                keys.update(op.sources)
+                for cited in (op.props.get("field_sources") or {}).values():
+                    keys.update(cited)
+        return sorted(keys)
 
     def touched(self) -> Iterator[tuple[str, str]]:
         """(key, kind) of every node this change created, altered, removed or linked."""

@@ -28,6 +28,7 @@ from graph_data.changes import (
     edge_to_json,
     node_to_json,
 )
+from graph_data.diffs import make_change
 from graph_data.formats.checks import validate_graph
 from graph_data.formats.common import ExchangeError, graph_size, ticks
 from graph_data.integrity import PARENT_OF
@@ -58,7 +59,7 @@ def import_into(
     if problems:
         raise ExchangeError(problems, "the graph to import")
 
-    def make_change(version: int) -> Change | None:
+    def plan_change(version: int) -> Change | None:
         ops = diff_ops(model, incoming, replace=replace, progress=progress)
         if not ops:
             return None
@@ -67,9 +68,9 @@ def import_into(
             found = validate_graph(after, "(graph after the import)", progress=progress)
             if found:
                 raise ExchangeError(found, "the graph the import would make")
-        return Change(version, writer, tuple(ops), summary or describe(ops))
+        return make_change(model, version, writer, ops, summary or describe(ops))
 
-    change, _ = store.write(model, make_change)
+    change, _ = store.write(model, plan_change)
     return change
 
 

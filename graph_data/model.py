@@ -269,6 +269,9 @@ class ShowGraph:
         # The busiest node's edges per relation (graph_data.fanout): measured on
         # first use, then kept exact by every change.
         self._fanout: FanOut | None = None
+        # Whether neighbour dicts may be shared with a fork, and which are not (``fork``).
+        self._borrowed = False
+        self._owned: set[str] = set()
 
     # --- building ------------------------------------------------------------
 
@@ -301,6 +304,36 @@ class ShowGraph:
             _Builder(model).build(dataset)
         return model
 
+    def fork(self) -> ShowGraph:
+        """A copy to change apart from this graph (a read as of an older version).
+
+        Copy on write: the two graphs share every node's attribute and
+        neighbour dicts, and each copies a node's own (``_own``) before it next
+        changes them, so forking costs three dict copies (20 ms at 100k nodes,
+        where ``nx.MultiDiGraph.copy`` took 2.5 s and copying each node's dicts
+        0.3 s). Nodes, edge attributes and key dicts are immutable and stay
+        shared. The caller holds the read lock, so no change runs meanwhile.
+        """
+        source = self.graph
+        graph = nx.MultiDiGraph()
+        graph._node = dict(source._node)
+        graph._succ = graph._adj = dict(source._succ)
+        graph._pred = dict(source._pred)
+        copy = ShowGraph(graph)
+        copy.version = self.version
+        copy._counts = Counter(self._counts)
+        copy._borrowed = self._borrowed = True
+        self._owned = set()  # this graph's dicts are shared again from now on
+        return copy
+
+    def _own(self, key: str) -> None:
+        """In a fork, copy ``key``'s neighbour dicts before changing them (see ``fork``)."""
+        if key not in self._owned:
+            self._owned.add(key)
+            graph = self.graph
+            graph._succ[key] = dict(graph._succ[key])
+            graph._pred[key] = dict(graph._pred[key])
+
     def add_node(self, node: GraphNode[Any]) -> None:
         """Add a node, or replace the one with the same key (its edges stay)."""
         self._put_node(node)
@@ -312,11 +345,15 @@ class ShowGraph:
         if key not in graph._succ:
             graph._succ[key] = {}
             graph._pred[key] = {}
-            graph._node[key] = {"kind": node.kind, "node": node}
             self._counts[node.kind] += 1
-        else:  # as networkx does: the node's attribute dict is updated
-            self._unname(graph._node[key].get("node"))
-            graph._node[key].update(kind=node.kind, node=node)
+            if self._borrowed:
+                self._owned.add(key)
+        # A new attribute dict, where networkx would update it: a fork shares the old one.
+        attrs = graph._node.get(key)
+        if attrs is not None:
+            self._unname(attrs.get("node"))
+        new = {"kind": node.kind, "node": node}
+        graph._node[key] = new if attrs is None else {**attrs, **new}
         if self._groups is not None:
             self._groups[node.kind][key] = node
         names = self._names.get(node.kind)
@@ -388,6 +425,8 @@ class ShowGraph:
                 succ[end] = {}
                 pred[end] = {}
                 graph._node[end] = {}
+            elif self._borrowed:
+                self._own(end)
         old = succ[u].get(v)
         if old is not None and relation in old:
             self._drop_edge(u, v, relation)
@@ -410,6 +449,9 @@ class ShowGraph:
         self._changed(relation=relation)
 
     def _drop_edge(self, u: str, v: str, relation: Relation) -> None:
+        if self._borrowed:
+            self._own(u)
+            self._own(v)
         succ, pred = self.graph._succ, self.graph._pred
         dropped = succ[u][v][relation]
         rest = {key: attrs for key, attrs in succ[u][v].items() if key != relation}

@@ -47,7 +47,7 @@ import logging
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,7 +61,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from graph_data.changes import Change, PutEdge, PutNode, apply
+from graph_data.changes import Change, apply
+from graph_data.history import Filter
 from graph_data.loader import DatasetPaths, load_dataset
 from graph_data.model import ShowGraph
 from graph_data.store import (
@@ -90,12 +91,14 @@ KEEP_SNAPSHOTS = 2
 _UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 # The changes after a version, each as the journal's JSON line, so that
 # ``Change.from_json`` validates a row exactly as it validates a journal line.
-_CHANGES_AFTER = (
-    "SELECT version, json_build_object('version', version, 'writer', writer,"
-    " 'at', at, 'summary', summary, 'ops', ops,"
-    " 'clientMutationId', client_mutation_id, 'result', result)::text"
-    " FROM changes WHERE version > %s ORDER BY version"
+# A whole change, what it did included, as ``Change.from_json`` reads it: what a
+# replica applies and tells its subscribers is the history's record itself.
+_CHANGE_JSON = (
+    "(jsonb_build_object('version', version, 'writer', writer, 'at', at, 'summary', summary,"
+    " 'ops', ops, 'clientMutationId', client_mutation_id, 'result', result, 'note', note)"
+    " || coalesce(details, '{}'::jsonb))::text"
 )
+_CHANGES_AFTER = f"SELECT version, {_CHANGE_JSON} FROM changes WHERE version > %s ORDER BY version"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -243,8 +246,10 @@ class PostgresStore:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         pool_size: int = 4,
+        history_keep: int = 0,
     ) -> None:
         self.dsn = dsn
+        self.history = PostgresHistory(self, history_keep)
         self.dataset = dataset
         self.snapshot_every = snapshot_every
         self.timeout = timeout
@@ -578,24 +583,118 @@ class PostgresStore:
                 logger.debug("pool check failed", exc_info=True)
 
 
+# --- history ------------------------------------------------------------------------------------
+
+
+class PostgresHistory:
+    """The history of a PostgreSQL store: its ``changes`` table (``graph_data.history``).
+
+    Every replica writes its changes there in the transaction that commits
+    them, so all replicas read one history. The table is append-only, the
+    log of record, so ``prune`` keeps it whole; ``keep`` narrows only how far
+    back reads as of a version go.
+    """
+
+    def __init__(self, store: PostgresStore, keep: int = 0) -> None:
+        self.store = store
+        self.keep = keep
+
+    def add(self, changes: Sequence[Change]) -> None:
+        return None  # written with the change itself (_insert_change)
+
+    def feed(self, since: int, upto: int, first: int, only: Filter) -> tuple[list[Change], int]:
+        where = "version > %s AND version <= %s"
+        parameters: list[Any] = [since, upto]
+        if only.keys is not None:
+            where += " AND touched && %s"
+            parameters.append(sorted(only.keys))
+        if only.kinds is not None:
+            where += " AND kinds && %s"
+            parameters.append(sorted(only.kinds))
+        with self.store._connection() as conn:
+            rows = conn.execute(
+                f"SELECT {_CHANGE_JSON} FROM changes WHERE {where} ORDER BY version LIMIT %s",
+                [*parameters, first],
+            ).fetchall()
+            total = _one(conn.execute(f"SELECT count(*) FROM changes WHERE {where}", parameters))
+        return self._changes(rows), total
+
+    def of_node(
+        self, key: str, upto: int, before: int | None, first: int
+    ) -> tuple[list[Change], int]:
+        below = upto + 1 if before is None else min(before, upto + 1)
+        with self.store._connection() as conn:
+            rows = conn.execute(
+                f"SELECT {_CHANGE_JSON} FROM changes WHERE touched @> ARRAY[%s]"
+                " AND version < %s ORDER BY version DESC LIMIT %s",
+                (key, below, first),
+            ).fetchall()
+            total = _one(
+                conn.execute(
+                    "SELECT count(*) FROM changes WHERE touched @> ARRAY[%s] AND version <= %s",
+                    (key, upto),
+                )
+            )
+        return self._changes(rows), total
+
+    def between(self, low: int, high: int) -> list[Change]:
+        with self.store._connection() as conn:
+            rows = conn.execute(
+                f"SELECT {_CHANGE_JSON} FROM changes WHERE version > %s AND version <= %s"
+                " ORDER BY version",
+                (low, high),
+            ).fetchall()
+        return self._changes(rows)
+
+    def floor(self, upto: int) -> int:
+        with self.store._connection() as conn:
+            stuck = _one(
+                conn.execute(
+                    "SELECT coalesce(max(version), 0) FROM changes"
+                    " WHERE details IS NULL AND version <= %s",
+                    (upto,),
+                )
+            )
+        return max(int(stuck), upto - self.keep if self.keep else 0)
+
+    def prune(self, keep: int, upto: int) -> None:
+        return None  # see the class docstring
+
+    def close(self) -> None:
+        return None  # the store's connections are the store's
+
+    def _changes(self, rows: Iterable[tuple[Any, ...]]) -> list[Change]:
+        try:
+            return [Change.from_json(text) for (text,) in rows]
+        except ValueError as error:
+            raise StoreError(f"{self.store.where}: a change in the history: {error}") from None
+
+
 # --- rows ---------------------------------------------------------------------------------------
 
 
 def _insert_change(conn: psycopg.Connection[Any], change: Change) -> None:
     """The change row, the new head and the notification, in the caller's transaction."""
+    line = change.to_dict()
+    details = {name: line[name] for name in ("undo", "fields", "edges") if name in line}
+    touched = dict(change.touched())
     conn.execute(
-        "INSERT INTO changes"
-        " (version, writer, at, summary, ops, sources, client_mutation_id, result)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        "INSERT INTO changes (version, writer, at, summary, ops, sources, client_mutation_id,"
+        " result, note, details, touched, kinds)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             change.version,
             change.writer,
             change.at,
             change.summary,
-            Jsonb([op.model_dump(mode="json") for op in change.ops], dumps=orjson.dumps),
-            change_sources(change),
+            Jsonb(line["ops"], dumps=orjson.dumps),
+            change.sources,
             change.client_mutation_id,
             None if change.client_mutation_id is None else Jsonb(change.result, orjson.dumps),
+            change.note,
+            Jsonb(details, dumps=orjson.dumps) if details else None,
+            list(touched),
+            sorted(set(touched.values())),
         ),
     )
     conn.execute("UPDATE graph_head SET version = %s", (change.version,))
@@ -615,21 +714,6 @@ def _insert_snapshot(conn: psycopg.Connection[Any], version: int, body: bytes) -
         " (SELECT version FROM snapshots ORDER BY version DESC OFFSET %s LIMIT 1)",
         (KEEP_SNAPSHOTS - 1,),
     )
-
-
-def change_sources(change: Change) -> list[str]:
-    """The Source nodes a change cites, for the ``sources`` column."""
-    keys: set[str] = set()
-    for op in change.ops:
-        if isinstance(op, PutNode | PutEdge):
-            keys.update(op.sources)
-        if isinstance(op, PutNode):
-            for cited in op.field_sources.values():
-                keys.update(cited)
-        elif isinstance(op, PutEdge):
-            for cited in (op.props.get("field_sources") or {}).values():
-                keys.update(cited)
-    return sorted(keys)
 
 
 def _one(cursor: psycopg.Cursor[Any]) -> Any:

@@ -4,6 +4,7 @@ Layout of the data directory::
 
     snapshot.json   the whole graph at some version (written atomically)
     journal.jsonl   one change per line, every change after the snapshot
+    history.sqlite3 every change, snapshots or not (``graph_data.history``)
     write.lock      held (flock) by whichever process is writing
 
 Start-up loads the snapshot (or, the first time, the dataset file, which is
@@ -57,6 +58,7 @@ from graph_data.changes import (
     apply_op,
     node_from_json,
 )
+from graph_data.history import History, SqliteHistory
 from graph_data.kinds import NodeKind, Relation
 from graph_data.loader import DatasetPaths, load_dataset
 from graph_data.model import SharedDict, ShowGraph, lean_facts, make_node
@@ -98,14 +100,20 @@ class JournalStore:
     """The embedded store of record: snapshot + journal in ``data_dir``."""
 
     def __init__(
-        self, data_dir: Path, dataset: DatasetPaths, snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
+        self,
+        data_dir: Path,
+        dataset: DatasetPaths,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+        history_keep: int = 0,
     ) -> None:
         self.data_dir = data_dir
         self.dataset = dataset
         self.snapshot_every = snapshot_every
+        self.history_keep = history_keep
         self.snapshot_path = data_dir / "snapshot.json"
         self.journal_path = data_dir / "journal.jsonl"
         self.lock_path = data_dir / "write.lock"
+        self._history: SqliteHistory | None = None
         self._journal: IO[bytes] | None = None  # open for reading what others append
         self._line = 0
         self._since_snapshot = 0
@@ -116,6 +124,7 @@ class JournalStore:
     def open(self) -> ShowGraph:
         """The graph as of the last acknowledged write: snapshot (or dataset) + journal."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._history = SqliteHistory(self.data_dir / "history.sqlite3")
         with self._file_lock():
             first = not self.snapshot_path.exists()
             model = self._load_base()
@@ -129,6 +138,13 @@ class JournalStore:
         if not self.snapshot_path.exists():
             return ShowGraph.from_dataset(load_dataset(self.dataset))
         return read_snapshot(self.snapshot_path)
+
+    @property
+    def history(self) -> SqliteHistory:
+        """Every change kept, snapshots or not (``graph_data.history``); after ``open``."""
+        if self._history is None:
+            raise StoreError(f"{self.data_dir}: open() the store first")
+        return self._history
 
     def _open_journal(self) -> IO[bytes]:
         self.journal_path.touch(exist_ok=True)
@@ -207,6 +223,7 @@ class JournalStore:
                     f"{self.journal_path}: line {self._line}: version {change.version} follows "
                     f"{model.version}; changes are missing"
                 )
+            self.history.add([change])  # kept already, unless its writer crashed first
             with model.lock.writing():
                 apply(model, change)
             self._since_snapshot += 1
@@ -247,6 +264,7 @@ class JournalStore:
             assert self._journal is not None
             self._journal.seek(0, os.SEEK_END)  # our own line: applied below, not replayed
             self._line += 1
+            self.history.add([change])
             # Durable now; readers wait only for the change to be applied in memory.
             with model.lock.writing():
                 apply(model, change)
@@ -267,6 +285,9 @@ class JournalStore:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+        if self._history is not None:
+            self._history.close()
+            self._history = None
 
     def settle(self) -> None:
         """Until the snapshot being written in the background (if any) is in place."""
@@ -301,6 +322,9 @@ class JournalStore:
         new journal file that replaces the old one; readers of the old file see
         the new inode and go on in the new file, skipping what they applied.
         """
+        # The history is the only copy of the lines dropped: make it durable first.
+        self.history.checkpoint()
+        self.history.prune(self.history_keep, version)
         kept = bytearray()
         with self.journal_path.open("rb") as journal:
             for _start, line, complete in _lines(journal):
@@ -939,12 +963,20 @@ class Store(Protocol):
 
     def close(self, model: ShowGraph) -> None: ...
 
+    @property
+    def history(self) -> History: ...
+
 
 class MemoryStore:
-    """Keeps nothing: changes live as long as the process (tests, throwaway servers)."""
+    """Keeps nothing: changes live as long as the process (tests, throwaway servers).
 
-    def __init__(self, model: ShowGraph) -> None:
+    Its history is a temporary file, so that it too stays out of memory.
+    """
+
+    def __init__(self, model: ShowGraph, history_keep: int = 0) -> None:
         self.model = model
+        self.history_keep = history_keep
+        self.history = SqliteHistory()
 
     def open(self) -> ShowGraph:
         return self.model
@@ -955,8 +987,11 @@ class MemoryStore:
         with model.lock.turn():
             change = make_change(model.version + 1)
             if change is not None:
+                self.history.add([change])
                 with model.lock.writing():
                     apply(model, change)
+                if change.version % DEFAULT_SNAPSHOT_EVERY == 0:
+                    self.history.prune(self.history_keep, change.version)
         return change, []
 
     def behind(self) -> bool:
@@ -966,4 +1001,4 @@ class MemoryStore:
         return []
 
     def close(self, model: ShowGraph) -> None:
-        return None
+        self.history.close()

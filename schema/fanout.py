@@ -10,11 +10,15 @@ relation's largest degree; a list derived through several relations is the
 product of theirs, never more than the nodes of its kind that exist.
 
 A list of nodes this table does not name is bounded by the number of nodes
-of its kind; any other list by ``UNLISTED``.
+of its kind; any other list by ``UNLISTED``. Lists of changes (the feed, a
+node's history) are as long as the history, so only the page a query asks
+for bounds them; a change's own lists (its facts and links) count as
+``UNLISTED``, as most changes are one edit (an import is the exception).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from graph_data import ShowGraph
@@ -131,6 +135,8 @@ _KINDS = {kind.value.capitalize(): kind for kind in NodeKind}
 
 def list_bound(graph: ShowGraph, parent: str, field: str, item: str) -> int:
     """The most items the list ``parent.field`` (of ``item`` objects) holds in ``graph``."""
+    if item == "ChangeEvent":
+        return sys.maxsize  # the page asked for decides (see the module docstring)
     bound = BOUNDS.get(f"{parent}.{field}") or BOUNDS.get(
         field if field.startswith("sources") else ""
     )

@@ -24,6 +24,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from graph_data.changes import Change
 from graph_data.dates import PartialDate
+from graph_data.diffs import make_change
 from graph_data.edits import (
     PARENT_OF,
     Edit,
@@ -37,7 +38,7 @@ from graph_data.edits import (
     update_node,
 )
 from graph_data.kinds import CastRole, NodeKind, Relation
-from graph_data.records import FIELDS_OF, Viewership
+from graph_data.records import FIELDS_OF, SHORT_TEXT_MAX, Viewership, text_problem
 from graph_data.retries import key_problem
 from graph_data.store import StoreUnavailableError
 from schema.context import Info, graph_of
@@ -45,6 +46,11 @@ from schema.errors import UserError as RequestError
 from schema.relay import TYPE_NAMES, Node, decode_id, encode_key, node_type_of, wrap
 
 # --- shared inputs and payloads ------------------------------------------------------------
+
+NOTE_DESCRIPTION = (
+    f"Why: an edit summary kept in the history with the change (at most {SHORT_TEXT_MAX} "
+    "characters)."
+)
 
 
 @strawberry.input(description="A source to record with the edit, as a USER_EDIT by its writer.")
@@ -113,6 +119,7 @@ class DeleteNodeInput:
         default=None, description="Why: sources."
     )
     new_source: NewSourceInput | None = strawberry.field(default=None, description="Or a new one.")
+    note: str | None = strawberry.field(default=None, description=NOTE_DESCRIPTION)
     client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back.")
 
 
@@ -135,6 +142,7 @@ class LinkInput:
     kind: str | None = strawberry.field(default=None, description="RELATED_TO: e.g. DATING.")
     sources: list[strawberry.ID] | None = strawberry.field(default=None, description="Sources.")
     new_source: NewSourceInput | None = strawberry.field(default=None, description="Or a new one.")
+    note: str | None = strawberry.field(default=None, description=NOTE_DESCRIPTION)
     client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back.")
 
 
@@ -145,6 +153,7 @@ class UnlinkInput:
     to: strawberry.ID = strawberry.field(description="Where the link points.")
     sources: list[strawberry.ID] | None = strawberry.field(default=None, description="Sources.")
     new_source: NewSourceInput | None = strawberry.field(default=None, description="Or a new one.")
+    note: str | None = strawberry.field(default=None, description=NOTE_DESCRIPTION)
     client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back.")
 
 
@@ -166,15 +175,13 @@ def _write(
     writer: str = context.writer
     model = graph_of(info)
     retry_key: str | None = request.client_mutation_id
-    problem = key_problem(retry_key) if retry_key is not None else None
-    if problem is not None:  # the same answer on every store, before any sees it
-        error = UserError(
-            field=["input", "clientMutationId"], message=f"clientMutationId {problem}"
-        )
-        return None, [error], model.version
+    note: str = request.note or ""
+    problems = _text_problems(retry_key, note)
+    if problems:  # the same answer on every store, before any sees them
+        return None, problems, model.version
     outcome: dict[str, Any] = {"errors": []}
 
-    def make_change(version: int) -> Change | None:
+    def plan_change(version: int) -> Change | None:
         # Runs in the writers' turn after catching up: every replica's keys are known.
         earlier = model.requests.find(writer, retry_key) if retry_key is not None else None
         if earlier is not None:
@@ -188,12 +195,19 @@ def _write(
         except EditRejectedError as rejected:
             outcome["errors"] = rejected.errors
             return None
-        return Change(
-            version, writer, ops, summary, client_mutation_id=retry_key, result=outcome["value"]
+        return make_change(
+            model,
+            version,
+            writer,
+            ops,
+            summary,
+            note=note,
+            client_mutation_id=retry_key,
+            result=outcome["value"],
         )
 
     try:
-        change, others = context.store_or_memory().write(model, make_change)
+        change, others = context.store_or_memory().write(model, plan_change)
     except StoreUnavailableError as error:
         if context.published is not None:
             context.published(list(error.applied))
@@ -215,6 +229,22 @@ def _write(
         return earlier.result, [], earlier.version
     errors = [UserError(field=["input", *e.field], message=e.message) for e in outcome["errors"]]
     return (outcome.get("value") if change else None), errors, model.version
+
+
+def _text_problems(retry_key: str | None, note: str) -> list[UserError]:
+    """What is wrong with the request's clientMutationId and note, which every store keeps."""
+    errors = []
+    problem = key_problem(retry_key) if retry_key is not None else None
+    if problem is not None:
+        errors.append(
+            UserError(field=["input", "clientMutationId"], message=f"clientMutationId {problem}")
+        )
+    problem = text_problem(note)
+    if problem is None and len(note) > SHORT_TEXT_MAX:
+        problem = f"is {len(note)} characters long; at most {SHORT_TEXT_MAX} are kept"
+    if problem is not None:
+        errors.append(UserError(field=["input", "note"], message=f"note {problem}"))
+    return errors
 
 
 def _unavailable(error: StoreUnavailableError, retry_key: str | None) -> str:
@@ -323,6 +353,7 @@ def _create_input(kind: NodeKind, fields_input: type) -> type:
         "id": str | None,
         "sources": list[strawberry.ID] | None,
         "new_source": NewSourceInput | None,
+        "note": str | None,
         "client_mutation_id": str | None,
     }
     namespace: dict[str, Any] = {
@@ -332,6 +363,7 @@ def _create_input(kind: NodeKind, fields_input: type) -> type:
         ),
         "sources": strawberry.field(default=None, description="Ids of existing sources."),
         "new_source": strawberry.field(default=None, description="Or a new source to record."),
+        "note": strawberry.field(default=None, description=NOTE_DESCRIPTION),
         "client_mutation_id": strawberry.field(default=None, description="Echoed back."),
     }
     if kind in PARENT_OF:
@@ -350,6 +382,7 @@ def _update_input(kind: NodeKind, fields_input: type) -> type:
             "fields": fields_input,
             "sources": list[strawberry.ID] | None,
             "new_source": NewSourceInput | None,
+            "note": str | None,
             "client_mutation_id": str | None,
         },
         "id": strawberry.field(description="The node to change."),
@@ -358,6 +391,7 @@ def _update_input(kind: NodeKind, fields_input: type) -> type:
         ),
         "sources": strawberry.field(default=None, description="Ids of existing sources."),
         "new_source": strawberry.field(default=None, description="Or a new source to record."),
+        "note": strawberry.field(default=None, description=NOTE_DESCRIPTION),
         "client_mutation_id": strawberry.field(default=None, description="Echoed back."),
     }
     cls = type(f"Update{TYPE_NAMES[kind]}Input", (), namespace)

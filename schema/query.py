@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from graph_data.kinds import NodeKind, Relation
+from schema import history
 from schema import search as finding
 from schema.actors import Actor, ActorConnection, ActorEdge, actor_connection
 from schema.characters import Character
@@ -23,6 +24,7 @@ from schema.filters import (
     named_first,
     within_shows,
 )
+from schema.history import ChangeConnection
 from schema.ordering import (
     ActorOrder,
     CharacterOrder,
@@ -206,3 +208,33 @@ class Query:
         after: str | None = None,
     ) -> Neighborhood:
         return finding.neighborhood(info, id, depth, relations, kinds, first, after)
+
+    @strawberry.field(
+        description="The change feed: every change after version `since`, oldest first, with "
+        "what it did. Resume from the last cursor (`after`) to get each change exactly once; "
+        "with `kinds` or `ids`, only changes touching a node of those kinds or those nodes. "
+        "The same records as the `graphChanged` subscription."
+    )
+    def changes(
+        self,
+        info: Info,
+        since: Annotated[
+            int, strawberry.argument(description="A graph version: changes after it (0: all).")
+        ],
+        first: int | None = None,
+        after: str | None = None,
+        kinds: list[NodeKind] | None = None,
+        ids: list[strawberry.ID] | None = None,
+    ) -> ChangeConnection:
+        return history.change_feed(info, since, first, after, kinds, ids)
+
+    @strawberry.field(
+        description="The whole graph as it was at `version`: any query, read as of then "
+        "(within the history the server keeps; the error says how far back it goes)."
+    )
+    def as_of(
+        self,
+        info: Info,
+        version: Annotated[int, strawberry.argument(description="A past graph version.")],
+    ) -> Query | None:
+        return history.as_of(info, version)

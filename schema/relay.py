@@ -12,7 +12,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
@@ -20,6 +20,9 @@ from graph_data import GraphNode, ShowGraph, node_key
 from graph_data.kinds import NodeKind
 from schema import enums  # noqa: F401 - registers the enums before any type uses them
 from schema.errors import UserError
+
+if TYPE_CHECKING:
+    from schema.history import ChangeConnection
 
 T = TypeVar("T")
 
@@ -36,6 +39,17 @@ class Node:
     @strawberry.field(description="Opaque global id, stable across restarts and versions.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id(self.graph_node))
+
+    @strawberry.field(
+        description="The changes that touched this node, newest first: who, when, why, and "
+        "each fact's old and new value."
+    )
+    def history(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[ChangeConnection, strawberry.lazy("schema.history")]:
+        from schema.history import node_history
+
+        return node_history(info, self.graph_node.key, first, after)
 
 
 def node_type(kind: NodeKind) -> Callable[[type[T]], type[T]]:

@@ -15,7 +15,7 @@ from schema.errors import UserError
 from schema.relay import Node, node_type
 
 # Fields that describe sources rather than state facts, so they have no sources of their own.
-_NOT_FACTS = frozenset({"id", "sources", "sourcesOf", "counts", "__typename"})
+_NOT_FACTS = frozenset({"id", "sources", "sourcesOf", "counts", "history", "__typename"})
 
 
 @node_type(NodeKind.SOURCE)

@@ -46,7 +46,13 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
     settings = settings or Settings()
     store = open_store(settings, graph)
     graph = store.open()
-    writes = WriteSide(store, graph, load_tokens(settings.tokens, _path(settings.tokens_file)))
+    writes = WriteSide(
+        store,
+        graph,
+        load_tokens(settings.tokens, _path(settings.tokens_file)),
+        writers_public=settings.history_writers_public,
+        max_subscriptions=settings.max_subscriptions,
+    )
     schema = served_schema(settings)
     cache = ResponseCache(settings.cache_bytes) if settings.cache_bytes else None
     metrics = Metrics(graph, cache)
@@ -145,16 +151,24 @@ def create_app(settings: Settings | None = None, graph: ShowGraph | None = None)
 def open_store(settings: Settings, graph: ShowGraph | None = None) -> Store:
     """The store of record the settings name: PostgreSQL, a data directory, or memory."""
     if graph is not None:
-        return MemoryStore(graph)
+        return MemoryStore(graph, history_keep=settings.history_keep)
     if settings.store:
         from graph_data.pgstore import PostgresStore
 
         return PostgresStore(
-            settings.store, settings.dataset, snapshot_every=settings.snapshot_every
+            settings.store,
+            settings.dataset,
+            snapshot_every=settings.snapshot_every,
+            history_keep=settings.history_keep,
         )
     if settings.data_dir:
-        return JournalStore(Path(settings.data_dir), settings.dataset, settings.snapshot_every)
-    return MemoryStore(load_graph(settings.dataset))
+        return JournalStore(
+            Path(settings.data_dir),
+            settings.dataset,
+            settings.snapshot_every,
+            history_keep=settings.history_keep,
+        )
+    return MemoryStore(load_graph(settings.dataset), history_keep=settings.history_keep)
 
 
 def _path(setting: str) -> Path | None:

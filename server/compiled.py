@@ -18,7 +18,8 @@ something (a resolver raises, a non-null field is null, a value does not
 serialize, a variable does not coerce) the plan gives up with ``UnsupportedError``
 and the request runs through the ordinary executor, which produces the
 specified errors and partial data; queries only read, so running one twice is
-harmless. Operations with directives of their own, and introspection, are never compiled.
+harmless. Operations with directives of their own, introspection and reads as of a
+version (``asOf``) are never compiled.
 The tests run every kind of query both ways and compare the answers.
 """
 
@@ -580,6 +581,8 @@ class Plan:
             return FieldPlan(key, repr(parent.name), {}, _identity)
         if name.startswith("__"):
             raise UnsupportedError("introspection runs through graphql-core")
+        if name == "asOf":  # its fields find their graph by the path, which plans do not keep
+            raise UnsupportedError("reads as of a version run through graphql-core")
         graphql_field = parent.fields[name]
         definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
         if not isinstance(definition, StrawberryField) or definition.extensions:

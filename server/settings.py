@@ -56,6 +56,7 @@ class Settings:
     max_page_size: int = MAX_PAGE_SIZE
     max_body_bytes: int = MIB
     execution_timeout: float = 10.0
+    max_subscriptions: int = 1000  # open at once in one process, WebSocket and SSE alike
 
     # Browsers and proxies.
     cors_origins: tuple[str, ...] = ()
@@ -72,6 +73,10 @@ class Settings:
     tokens: str = ""  # name=token,name=token: who may write
     tokens_file: str = ""  # a file of name=token lines
     snapshot_every: int = 1000
+    # History (see docs/api.md, "History"): how many of the latest changes to keep
+    # (0: every change), and whether readers without a token see who made each.
+    history_keep: int = 0
+    history_writers_public: bool = False
 
     # Caching (see README, "Caching and persisted queries").
     cache_bytes: int = 64 * MIB  # responses kept in memory; 0 turns the cache off
@@ -119,6 +124,7 @@ class Settings:
         for name in ("max_depth", "max_aliases", "max_tokens", "max_directives", "max_cost"):
             _at_least(name, getattr(self, name), 1)
         _at_least("max_body_bytes", self.max_body_bytes, 1024)
+        _at_least("max_subscriptions", self.max_subscriptions, 1)
         if not 1 <= self.max_page_size <= MAX_PAGE_SIZE:
             raise ValueError(
                 f"max_page_size must be between 1 and {MAX_PAGE_SIZE}, the most the schema "
@@ -139,6 +145,7 @@ class Settings:
                 f"rate_limit_per_second must be positive (got {self.rate_limit_per_second})"
             )
         _at_least("snapshot_every", self.snapshot_every, 1)
+        _at_least("history_keep", self.history_keep, 0)
         _at_least("cache_bytes", self.cache_bytes, 0)
         _at_least("document_cache_bytes", self.document_cache_bytes, 0)
         _at_least("persisted_query_bytes", self.persisted_query_bytes, 0)

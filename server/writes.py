@@ -18,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from graph_data.changes import Change
+from graph_data.history import PastGraphs
 from graph_data.model import ShowGraph
 from graph_data.store import Store, StoreUnavailableError
 from server.auth import Tokens
-from server.hub import ChangeHub
+from server.hub import DEFAULT_LIMIT, ChangeHub
 
 logger = logging.getLogger("showgraph.writes")
 
@@ -33,12 +34,22 @@ FOLLOW_INTERVAL = 0.2
 class WriteSide:
     """Store, tokens and hub of one process; see the module docstring."""
 
-    def __init__(self, store: Store, graph: ShowGraph, tokens: Tokens) -> None:
+    def __init__(
+        self,
+        store: Store,
+        graph: ShowGraph,
+        tokens: Tokens,
+        *,
+        writers_public: bool = False,
+        max_subscriptions: int = DEFAULT_LIMIT,
+    ) -> None:
         self.store = store
         self.graph = graph
         self.tokens = tokens
-        self.hub = ChangeHub()
+        self.hub = ChangeHub(max_subscriptions)
         self.available = True  # whether the store answered the last time we asked
+        self.past = PastGraphs(store.history)  # reads as of a version, shared by requests
+        self.writers_public = writers_public
 
     def writer(self, request: Request) -> str | None:
         """The name of the token the request carries, or None."""
@@ -51,6 +62,8 @@ class WriteSide:
             "writer": writer,
             "published": self.hub.publish,
             "listen": self.hub.listen,
+            "past": self.past,
+            "writers_public": self.writers_public,
         }
 
     async def follow(self) -> None:

@@ -79,6 +79,11 @@ const PROTOCOL = "graphql-transport-ws";
 
 class GraphQLError extends Error {}
 
+/** The Authorization header, when there is a token (for writes and subscriptions). */
+function auth(client) {
+  return client.token ? { Authorization: `Bearer ${client.token}` } : {};
+}
+
 /** POSTs one operation; resolves to `data`, rejects with the server's own messages. */
 async function execute(client, query, variables = {}, { write = false } = {}) {
   const headers = {
@@ -281,7 +286,7 @@ async function watchEvents(client, wait) {
   const stop = new AbortController();
   const response = await fetch(client.endpoint, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream", ...auth(client) },
     body: JSON.stringify({ query: SUBSCRIPTION }),
     signal: stop.signal,
   });
@@ -336,7 +341,9 @@ async function watch(client, wait) {
         reject(new GraphQLError(`the server refused the WebSocket: HTTP ${response.statusCode}`)),
       );
     });
-    send({ type: "connection_init", payload: {} });
+    // With a token the events say who made each change (writers are shown only
+    // to readers with one, unless the server shows them to everyone).
+    send({ type: "connection_init", payload: auth(client) });
     await expect(inbox, "connection_ack");
     send({ id: "1", type: "subscribe", payload: { query: SUBSCRIPTION } });
     // graphql-transport-ws does not acknowledge a subscribe. The server

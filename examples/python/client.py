@@ -107,6 +107,10 @@ class Client:
         self.token = token
         self.http = httpx.Client(timeout=30)
 
+    def auth(self) -> dict[str, str]:
+        """The Authorization header, when there is a token (for writes and subscriptions)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
     def execute(
         self, query: str, variables: dict[str, Any] | None = None, *, write: bool = False
     ) -> Any:
@@ -249,7 +253,7 @@ def watch_events(client: Client, wait: float) -> bool:
     with ``:`` are keep-alive comments.
     """
     print("== Subscription over Server-Sent Events: graphChanged")
-    headers = {"Accept": "text/event-stream"}
+    headers = {"Accept": "text/event-stream", **client.auth()}
     body = {"query": SUBSCRIPTION}
     deadline = time.monotonic() + wait
     with client.http.stream(
@@ -296,7 +300,9 @@ async def watch(client: Client, wait: float) -> bool:
     print("== Subscription over WebSocket: graphChanged")
     url = websocket_url(client.endpoint)
     async with connect(url, subprotocols=[PROTOCOL], open_timeout=10) as socket:
-        await send(socket, {"type": "connection_init", "payload": {}})
+        # With a token the events say who made each change (writers are shown only
+        # to readers with one, unless the server shows them to everyone).
+        await send(socket, {"type": "connection_init", "payload": client.auth()})
         await expect(socket, "connection_ack")
         await send(socket, {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
         # graphql-transport-ws does not acknowledge a subscribe. The server

@@ -20,18 +20,20 @@ import pytest
 from graph_data import BUILTIN_DATASET
 from graph_data.changes import Change, edges_to_json, node_to_json
 from graph_data.edits import Edit, SourceRequest, create_node
+from graph_data.history import Filter, PastGraphs
 from graph_data.kinds import NodeKind
 from graph_data.model import ShowGraph
 from graph_data.pgstore import (
     PostgresStore,
     SchemaTooNewError,
-    change_sources,
     db_init,
     db_snapshot,
     known_migrations,
     migrate,
 )
 from graph_data.store import SNAPSHOT_FORMAT, StoreError, StoreUnavailableError
+from tests.graph_data.test_diffs import state as contents
+from tests.graph_data.test_history import run_steps
 from tests.postgres import PostgresCluster
 
 WAIT = 10.0  # seconds: far beyond what any of these should take
@@ -104,6 +106,7 @@ def test_first_start_loads_the_dataset_and_seeds_snapshot_0(
     assert rows(pg_dsn, "SELECT version, name FROM schema_migrations") == [
         (1, "initial"),
         (2, "client_mutation_ids"),
+        (3, "history"),
     ]
     assert not store.behind()
 
@@ -120,7 +123,7 @@ def test_writes_are_rows_and_survive_a_restart(
         (1, "alice", "create Jenny Walser", ["source:article"]),
         (2, "alice", "create Bradley Riches", ["source:article"]),
     ]
-    assert change_sources(first) == ["source:article"]
+    assert first.sources == ["source:article"]
     _, again = stores()  # the first store was not closed: a replay
     assert state(again) == state(model)
 
@@ -140,7 +143,7 @@ def test_a_snapshot_every_n_changes_and_start_up_from_it(
 def test_db_init_and_db_snapshot(
     pg_dsn: str, stores: Callable[..., tuple[PostgresStore, ShowGraph]]
 ) -> None:
-    assert db_init(pg_dsn) == [1, 2]
+    assert db_init(pg_dsn) == [1, 2, 3]
     assert db_init(pg_dsn) == []
     store, model = stores()
     write(store, model, "Jenny Walser")
@@ -244,8 +247,8 @@ def test_the_change_table_is_append_only(
 
 
 def test_migrations_run_once(pg_dsn: str) -> None:
-    assert [m.version for m in known_migrations()] == [1, 2]
-    assert migrate(pg_dsn) == [1, 2]
+    assert [m.version for m in known_migrations()] == [1, 2, 3]
+    assert migrate(pg_dsn) == [1, 2, 3]
     before = rows(pg_dsn, "SELECT version, name, applied_at FROM schema_migrations")
     assert migrate(pg_dsn) == []
     assert rows(pg_dsn, "SELECT version, name, applied_at FROM schema_migrations") == before
@@ -255,7 +258,7 @@ def test_a_newer_schema_stops_start_up_naming_both_versions(pg_dsn: str) -> None
     migrate(pg_dsn)
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("INSERT INTO schema_migrations (version, name) VALUES (42, 'future')")
-    expected = r"schema is at version 42, but this showgraph knows migrations up to version 2"
+    expected = r"schema is at version 42, but this showgraph knows migrations up to version 3"
     with pytest.raises(SchemaTooNewError, match=expected):
         migrate(pg_dsn)
     with pytest.raises(SchemaTooNewError, match=expected):
@@ -385,3 +388,20 @@ def test_every_replica_knows_the_retry_keys_of_the_others(
         assert attempt is not None
         assert (attempt.version, attempt.result) == (1, "actor:jenny-walser")
         assert model.requests.find("bob", "retry-me") is None
+
+
+def test_replicas_share_one_history_and_read_the_same_past(
+    stores: Callable[..., tuple[PostgresStore, ShowGraph]],
+) -> None:
+    first, one = stores()
+    second, two = stores()
+    states = run_steps(first, one)  # every change made through replica A
+    applied = second.catch_up(two)  # what B applies, and tells its subscribers
+    feed, total = second.history.feed(0, two.version, 100, Filter())
+    assert total == len(states) - 1
+    assert feed == first.history.between(0, one.version) == applied  # B's feed has A's
+    assert [c.note for c in feed][:2] == ["step 0", "step 1"]
+    for version, expected in enumerate(states):
+        assert contents(PastGraphs(second.history).as_of(two, version)) == expected
+    page, count = second.history.of_node("actor:kit-connor", two.version, None, 10)
+    assert ([c.version for c in page], count) == ([7, 2], 2)
