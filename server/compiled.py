@@ -146,16 +146,20 @@ class ObjectList:
             return _null(self.nullable)
         if not isinstance(value, list | tuple):
             raise UnsupportedError("not a list")
-        run.check_deadline()  # lists are where the work multiplies
         walk, accepted, item = self.walk, self.accepted, self.item
-        return [walk(each, run) if type(each) in accepted else item(each, run) for each in value]
+        found = []
+        for each in value:  # lists are where the work multiplies: the deadline, each item
+            run.check_deadline()
+            found.append(walk(each, run) if type(each) in accepted else item(each, run))
+        return found
 
     def inline(self, i: int, call: str) -> tuple[str, dict[str, Any]]:
         names = {f"w{i}": self.walk, f"a{i}": self.accepted, f"i{i}": self.item}
         return (
-            f"[w{i}(e, run) if type(e) in a{i} else i{i}(e, run) for e in v{i}] "
-            f"if type(v{i} := {call}) in seq and now() <= run.deadline else c{i}(v{i}, run)",
-            {**names, "now": time.monotonic, "seq": _SEQUENCES},
+            f"[(w{i}(e, run) if type(e) in a{i} else i{i}(e, run)) "
+            f"if now() <= run.deadline else late(run) for e in v{i}] "
+            f"if type(v{i} := {call}) in seq else c{i}(v{i}, run)",
+            {**names, "now": time.monotonic, "seq": _SEQUENCES, "late": _late},
         )
 
 
@@ -729,6 +733,11 @@ def _value_uses_variables(value: ValueNode) -> bool:
         return False
     children = getattr(value, "values", None) or [f.value for f in getattr(value, "fields", ())]
     return any(_value_uses_variables(child) for child in children)
+
+
+def _late(run: Run) -> Any:
+    """Past the deadline in the middle of a list: stop (``Plan.execute`` words it)."""
+    raise _TimedOutError
 
 
 def _refuse(reason: str) -> Complete:
