@@ -116,6 +116,7 @@ class Refused(Exception):  # noqa: N818 (a refusal, not a fault)
         self.errors = errors
         self.status = status
         self.headers = headers or {}
+        self.document: Document | None = None  # the parsed document, when it was parsed
 
 
 @dataclass(slots=True)
@@ -177,6 +178,15 @@ class Pipeline:
         """Run every stage before execution; ``Refused`` when one refuses."""
         text, register = self._document_text(request)
         document = self._parse(text)
+        try:
+            return self._prepare(request, document, register, text)
+        except Refused as refused:
+            refused.document = document  # one seen once is not kept: its name is told here
+            raise
+
+    def _prepare(
+        self, request: GraphQLRequest, document: Document, register: str | None, text: str
+    ) -> Prepared:
         operation = self._select(document, request)
         errors = self.validator.errors(document)
         if errors:
