@@ -10,12 +10,19 @@ Either way the result is checked whole (``graph_data.formats.checks``)
 before anything is written: an import that would break an integrity rule (a
 season number already used in the show, an episode in another show) changes
 nothing and lists every problem.
+
+An export's history (``showgraph export --with-history``) can start a new
+store instead (``import_history``): its changes are written as they were, so
+the new store's versions and history are the old one's.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
 
 from graph_data.changes import (
     Change,
@@ -31,7 +38,9 @@ from graph_data.changes import (
 from graph_data.diffs import make_change
 from graph_data.formats.checks import validate_graph
 from graph_data.formats.common import ExchangeError, graph_size, ticks
+from graph_data.history import undone
 from graph_data.integrity import PARENT_OF
+from graph_data.loader import Problem
 from graph_data.model import ShowGraph
 from graph_data.store import Store
 
@@ -148,3 +157,145 @@ def describe(ops: Sequence[Op]) -> str:
         f"import: {counts['put_node']} node(s) put, {counts['delete_node']} deleted; "
         f"{counts['put_edge']} edge(s) put, {counts['delete_edge']} deleted"
     )
+
+
+# --- an export's history, into a new store ----------------------------------------------------
+
+
+def import_history(
+    store: Store, model: ShowGraph, incoming: ShowGraph, history: Sequence[Any], name: str
+) -> list[Change]:
+    """Write an export's history into an EMPTY store, change by change, as the file numbers it.
+
+    So a new data directory (or database) carries the old one's history:
+    the same versions, writers, times, notes and undos, and reads as of any
+    of them. Only into a store at version 0, and only a history that starts
+    at version 1 and leads from this store's graph to the file's (replayed
+    forwards, and undone backwards): anything else could not be numbered as
+    the file numbers it. Every problem raises ``ExchangeError`` before the
+    first change is written. Each change is its own write (journal line or
+    transaction); an interrupted import leaves the store at one of the
+    history's versions, which a new store made again avoids.
+    """
+    changes = checked_history(history, name)
+    written: list[Change] = []
+    with model.lock.turn():
+
+        def next_change(version: int) -> Change:
+            if not written:
+                _check_leads_to(model, incoming, changes, name)
+            change = changes[len(written)]
+            if change.version != version:
+                raise ExchangeError(
+                    [_problem(name, len(written), "version", f"the store is at {version - 1}")],
+                    "the history to import",
+                )
+            return change
+
+        for _ in changes:
+            change, _ = store.write(model, next_change)
+            assert change is not None
+            written.append(change)
+    return written
+
+
+def checked_history(history: Sequence[Any], name: str) -> list[Change]:
+    """The history's changes, each valid and numbered 1, 2, 3...; every problem, each located."""
+    changes: list[Change] = []
+    problems = []
+    for index, entry in enumerate(history):
+        try:
+            change = Change.from_dict(entry)
+        except ValueError as error:
+            problems.append(_problem(name, index, "-", str(error)))
+            continue
+        if change.version != index + 1:
+            problems.append(
+                _problem(
+                    name,
+                    index,
+                    "version",
+                    f"expected version {index + 1}: a history starts at version 1 and counts "
+                    f"up by one (got {change.version})",
+                )
+            )
+        changes.append(change)
+    if problems:
+        raise ExchangeError(problems, "the history to import")
+    return changes
+
+
+def _check_leads_to(
+    model: ShowGraph, incoming: ShowGraph, changes: Sequence[Change], name: str
+) -> None:
+    """Refuse a history that this store's graph does not start, or that does not end in the file's.
+
+    Checked both ways because both are used: the journal replays the
+    operations forwards, and reads as of a version apply the undos backwards.
+    """
+    if model.version != 0:
+        raise ExchangeError(
+            [
+                Problem(
+                    name,
+                    "history",
+                    "-",
+                    f"the store is at version {model.version}, not 0: "
+                    "a history can only start a new store (an empty data directory or "
+                    "database); import without --with-history to merge the graph alone",
+                )
+            ],
+            "the history to import",
+        )
+    forwards = _replayed(model, changes)
+    problems = []
+    if _differs(forwards, incoming):
+        problems.append(
+            Problem(
+                name,
+                "history",
+                "ops",
+                "replayed from this store's graph, the history does "
+                "not make the file's graph: it began from another graph (another dataset)",
+            )
+        )
+    elif _differs(_undone_or_none(incoming, changes), model):
+        problems.append(
+            Problem(
+                name,
+                "history",
+                "undo",
+                "undone from the file's graph, the history does "
+                "not lead back to this store's graph: its undos are damaged",
+            )
+        )
+    if problems:
+        raise ExchangeError(problems, "the history to import")
+
+
+def _replayed(model: ShowGraph, changes: Sequence[Change]) -> ShowGraph | None:
+    """A fork of ``model`` with the changes' operations applied; None if one does not apply."""
+    with model.lock.reading():  # fork touches the model's copy-on-write marks
+        forwards = model.fork()
+    try:
+        for change in changes:
+            for op in change.ops:
+                apply_op(forwards, op)
+    except (nx.NetworkXError, KeyError, ValueError):  # an edge or node another graph lacks
+        return None
+    return forwards
+
+
+def _undone_or_none(incoming: ShowGraph, changes: Sequence[Change]) -> ShowGraph | None:
+    try:
+        return undone(incoming, changes)
+    except (nx.NetworkXError, KeyError, ValueError):
+        return None
+
+
+def _differs(graph: ShowGraph | None, other: ShowGraph) -> bool:
+    return graph is None or bool(diff_ops(graph, other, replace=True, progress=False))
+
+
+def _problem(name: str, index: int, where: str, message: str) -> Problem:
+    return Problem(name, f"history[{index}]", where, message)

@@ -39,6 +39,7 @@ from graph_data.reading import (
 )
 from graph_data.records import (
     FORMAT,
+    HISTORY_SECTION,
     LINK_SECTIONS,
     NODE_SECTIONS,
     AppearanceRecord,
@@ -108,6 +109,9 @@ class Dataset:
     path: str
     nodes: dict[NodeKind, list[Any]] = field(default_factory=dict)
     links: dict[str, list[Any]] = field(default_factory=dict)
+    # The changes an export carried (graph_data.records.HISTORY_SECTION), as
+    # read: the graph is built from the records alone, so they are not checked.
+    history: list[Any] = field(default_factory=list)
 
 
 def as_paths(paths: DatasetPaths) -> list[Path]:
@@ -269,7 +273,7 @@ class _File:
                     self.line("format"),
                 )
             )
-        known = {"format", *NODE_SECTIONS, *LINK_SECTIONS}
+        known = {"format", HISTORY_SECTION, *NODE_SECTIONS, *LINK_SECTIONS}
         for key in raw:
             if key not in known:
                 problems.append(
@@ -285,7 +289,9 @@ class _File:
                     self.problem(
                         "(file)",
                         str(key),
-                        f"a section is a list of records, not {_a_value(raw[key])}",
+                        f"a section is a list of "
+                        f"{'changes' if key == HISTORY_SECTION else 'records'}, "
+                        f"not {_a_value(raw[key])}",
                         self.line(key),
                     )
                 )
@@ -392,6 +398,9 @@ class _Checker:
             self.dataset.nodes[kind].extend(self._section(file, section, model, seen))
         for section, link_model in LINK_SECTIONS.items():
             self.dataset.links[section].extend(self._section(file, section, link_model, None))
+        history = file.raw.get(HISTORY_SECTION)
+        if isinstance(history, list):
+            self.dataset.history.extend(history)
 
     def _section(
         self,

@@ -34,6 +34,10 @@ from graph_data.integrity import RELATION_KIND_PATTERN, id_problem
 from graph_data.kinds import CastRole, NodeKind, SceneKind, SeasonStatus, SourceKind
 
 FORMAT = "showgraph/1"
+# An export's history (``showgraph export --with-history``): a list of changes
+# (``Change.to_dict``), oldest first, beside the records. The records alone
+# make the graph; the history says how it got there.
+HISTORY_SECTION = "history"
 
 
 def _check_id(value: str) -> str:
@@ -85,6 +89,16 @@ NAME_MAX = 200
 SHORT_TEXT_MAX = 500
 URL_MAX = 2_000
 LONG_TEXT_MAX = 20_000
+
+
+def short_text_problem(text: str) -> str | None:
+    """Why a short free text a change carries (its note, its writer) cannot be kept, or None."""
+    problem = text_problem(text)
+    if problem is None and len(text) > SHORT_TEXT_MAX:
+        problem = f"is {len(text)} characters long; at most {SHORT_TEXT_MAX} are kept"
+    return problem
+
+
 Text = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
 ShortText = Annotated[str, Field(max_length=SHORT_TEXT_MAX)]
 LongText = Annotated[str, Field(min_length=1, max_length=LONG_TEXT_MAX)]

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from schema.query import Query
 
 MAX_IDS = 100  # nodes a feed may follow at once, as `nodes(ids:)` may fetch
+# Past versions one request may read: each costs a fork and the undo of every
+# change since, which the cost of its fields does not count.
+MAX_VERSIONS = 2
 
 EdgeChangeKind = strawberry.enum(
     EdgeChangeKindValue,
@@ -227,6 +230,12 @@ def as_of(info: Info, version: int) -> Query:
     if raw.path.prev is not None:
         raise UserError("`asOf` reads from the root of a query; it cannot be nested")
     context = _asked(info)
+    read = {graph.version for graph in (context.as_of or {}).values()}
+    if version not in read and len(read) >= MAX_VERSIONS:
+        raise UserError(
+            f"a query may read at most {MAX_VERSIONS} past versions (this one asks for more); "
+            "send the others in another request"
+        )
     try:
         past = context.past_graphs().as_of(context.graph, version)
     except HistoryError as error:

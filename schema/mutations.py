@@ -19,7 +19,9 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Annotated, Any, get_args, get_origin
 
+import annotated_types
 import strawberry
+from pydantic.fields import FieldInfo
 from strawberry.types.base import StrawberryObjectDefinition
 
 from graph_data.changes import Change
@@ -38,7 +40,15 @@ from graph_data.edits import (
     update_node,
 )
 from graph_data.kinds import CastRole, NodeKind, Relation
-from graph_data.records import FIELDS_OF, SHORT_TEXT_MAX, Viewership, text_problem
+from graph_data.records import (
+    FIELDS_OF,
+    LONG_TEXT_MAX,
+    NAME_MAX,
+    SHORT_TEXT_MAX,
+    URL_MAX,
+    Viewership,
+    short_text_problem,
+)
 from graph_data.retries import key_problem
 from graph_data.store import StoreUnavailableError
 from schema.context import Info, graph_of
@@ -55,10 +65,16 @@ NOTE_DESCRIPTION = (
 
 @strawberry.input(description="A source to record with the edit, as a USER_EDIT by its writer.")
 class NewSourceInput:
-    title: str = strawberry.field(description="What the source is, e.g. a press release title.")
-    url: str | None = strawberry.field(default=None, description="Where to read it, if online.")
+    title: str = strawberry.field(
+        description=f"What the source is, e.g. a press release title. At most {NAME_MAX} "
+        "characters."
+    )
+    url: str | None = strawberry.field(
+        default=None, description=f"Where to read it, if online. At most {URL_MAX:,} characters."
+    )
     note: str | None = strawberry.field(
-        default=None, description="Anything worth knowing about it."
+        default=None,
+        description=f"Anything worth knowing about it. At most {LONG_TEXT_MAX:,} characters.",
     )
 
 
@@ -239,9 +255,7 @@ def _text_problems(retry_key: str | None, note: str) -> list[UserError]:
         errors.append(
             UserError(field=["input", "clientMutationId"], message=f"clientMutationId {problem}")
         )
-    problem = text_problem(note)
-    if problem is None and len(note) > SHORT_TEXT_MAX:
-        problem = f"is {len(note)} characters long; at most {SHORT_TEXT_MAX} are kept"
+    problem = short_text_problem(note)
     if problem is not None:
         errors.append(UserError(field=["input", "note"], message=f"note {problem}"))
     return errors
@@ -310,14 +324,34 @@ def _fields_input(kind: NodeKind, output: type) -> type:
     described = {f.python_name: f.description for f in definition.fields}
     namespace: dict[str, Any] = {"__annotations__": {}}
     for name, info in FIELDS_OF[kind].model_fields.items():
-        namespace["__annotations__"][name] = _graphql_type(info.annotation) | None
-        namespace[name] = strawberry.field(
-            default=strawberry.UNSET, description=described.get(name) or f"The {info.alias}."
-        )
+        graphql_type = _graphql_type(info.annotation)
+        namespace["__annotations__"][name] = graphql_type | None
+        description = described.get(name) or f"The {info.alias}."
+        longest = _max_length([*info.metadata, info.annotation])
+        if longest is not None:
+            each = "Each at most" if get_origin(graphql_type) is list else "At most"
+            description += f" {each} {longest:,} characters."
+        namespace[name] = strawberry.field(default=strawberry.UNSET, description=description)
     cls = type(f"{TYPE_NAMES[kind]}FieldsInput", (), namespace)
     return strawberry.input(
         cls, description=f"Facts of {a_kind(kind)}; on update only those given change."
     )
+
+
+def _max_length(constraints: list[Any]) -> int | None:
+    """The longest text a dataset field (or each item of it) may hold, from its type."""
+    for constraint in constraints:
+        if isinstance(constraint, annotated_types.MaxLen):
+            return constraint.max_length
+        if isinstance(constraint, FieldInfo):
+            found = _max_length(constraint.metadata)
+        elif isinstance(constraint, type):
+            continue
+        else:  # a type such as Annotated[str, ...] | None or tuple[Annotated[...], ...]
+            found = _max_length(list(get_args(constraint)))
+        if found is not None:
+            return found
+    return None
 
 
 def _input_values(kind: NodeKind, fields: Any) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The ``showgraph`` command: every subcommand's arguments, and what each one runs.
 
-serve, validate, export-schema, generate, export, import and db; the work
-itself is done by the modules they call (``graph_data.formats``,
-``graph_data.importing``, ``graph_data.generate``, ``server.app``).
+serve, validate, export-schema, generate, export, import, restore and db;
+the work itself is done by the modules they call (``graph_data.formats``,
+``graph_data.importing``, ``graph_data.restoring``, ``graph_data.generate``,
+``server.app``).
 """
 
 from __future__ import annotations
@@ -170,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_generate(commands)
     _add_export(commands)
     _add_import(commands)
+    _add_restore(commands)
 
     db = commands.add_parser("db", help="PostgreSQL store: init (migrations) or snapshot")
     db.add_argument("action", choices=["init", "snapshot"])
@@ -420,22 +422,32 @@ def _add_export(commands: Any) -> None:
     export.add_argument(
         "--output", "-o", type=Path, help="file to write (default: standard output)"
     )
+    export.add_argument(
+        "--with-history",
+        action="store_true",
+        help="add the history: every change the graph can be read back through, oldest first "
+        "(json and dataset formats; import --with-history starts a new store with it)",
+    )
     _store_flags(export)
     export.set_defaults(run=_export)
 
 
 def _export(args: argparse.Namespace) -> int:
-    from graph_data.formats import SUFFIXES, export_graph
+    from graph_data.formats import HISTORY_FORMATS, SUFFIXES, export_graph
     from graph_data.store import StoreError
 
     output: Path | None = None if args.output in (None, Path("-")) else args.output
     fmt = args.format or (SUFFIXES.get(output.suffix) if output else None)
     if fmt is None:
         raise ValueError("export needs --format (graphml, gexf, json or dataset)")
+    if args.with_history and fmt not in HISTORY_FORMATS:
+        raise ValueError(f"--with-history needs --format {' or '.join(HISTORY_FORMATS)}")
     try:
         store, model = _open_store(args)
         try:
-            export_graph(model, fmt, output if output is not None else sys.stdout.buffer)
+            history = _history_of(store, model) if args.with_history else None
+            out = output if output is not None else sys.stdout.buffer
+            export_graph(model, fmt, out, history=history)
         finally:
             _release(args, store, model)
     except (DatasetError, StoreError) as error:
@@ -445,6 +457,12 @@ def _export(args: argparse.Namespace) -> int:
         nodes, edges = model.graph.number_of_nodes(), model.graph.number_of_edges()
         print(f"wrote {output}: {fmt}, {nodes} nodes, {edges} edges", file=sys.stderr)
     return 0
+
+
+def _history_of(store: Any, model: ShowGraph) -> list[Any]:
+    """The changes an export carries: those the graph can be read back through (the floor on)."""
+    history = store.history
+    return list(history.between(history.floor(model.version), model.version))
 
 
 def _add_import(commands: Any) -> None:
@@ -457,7 +475,9 @@ def _add_import(commands: Any) -> None:
         "`showgraph export`, or TVmaze's show JSON) and merge it into the store the settings "
         "name (a data directory or PostgreSQL), as one change that running servers pick up: "
         "what the file holds is added or updated, nothing else is deleted unless --replace "
-        "is given. Nothing changes unless the whole file, and the graph it makes, is valid.",
+        "is given. Nothing changes unless the whole file, and the graph it makes, is valid. "
+        "A history the file carries (export --with-history) is left aside, the store keeping "
+        "its own, unless --with-history is given.",
     )
     command.add_argument("file", type=Path, help="the file to import")
     command.add_argument(
@@ -468,38 +488,114 @@ def _add_import(commands: Any) -> None:
         action="store_true",
         help="make the store hold exactly the file's graph, deleting what the file lacks",
     )
+    command.add_argument(
+        "--with-history",
+        action="store_true",
+        help="start a NEW store (version 0) with the file's history: its changes written one by "
+        "one, with their own versions, writers and notes (the file must come from "
+        "export --with-history of a store that began from the same dataset)",
+    )
     _store_flags(command)
     command.add_argument("--writer", default="showgraph-import", help="who the change says made it")
     command.set_defaults(run=_import)
 
 
 def _import(args: argparse.Namespace) -> int:
-    from graph_data.formats import read_graph
-    from graph_data.importing import import_into
+    from graph_data.formats import read_export
+    from graph_data.importing import import_history, import_into
     from graph_data.store import StoreError
 
-    settings = _store_settings(args)
-    if not settings.store and not settings.data_dir:
-        raise ValueError(
-            "import needs a store to write to: --data-dir DIR or --store postgresql://... "
-            "(or SHOWGRAPH_DATA_DIR / SHOWGRAPH_STORE)"
-        )
+    settings = _needs_store(args, "import")
     where = _where(settings)
+    if args.with_history and args.replace:
+        raise ValueError("import --with-history makes the file's graph whole: drop --replace")
     try:
-        incoming = read_graph(args.file, args.format)
+        incoming, history = read_export(args.file, args.format)
         store, model = _open_store(args)
         try:
-            change = import_into(store, model, incoming, args.writer, replace=args.replace)
+            if args.with_history and history:
+                written = import_history(store, model, incoming, history, str(args.file))
+            else:
+                change = import_into(store, model, incoming, args.writer, replace=args.replace)
         finally:
             _release(args, store, model)
     except (DatasetError, StoreError) as error:
         print(f"showgraph import: {error}", file=sys.stderr)
         return 1
+    if args.with_history and history:
+        print(f"imported {args.file} into {where} with its history: versions 1 to {len(written)}")
+        return 0
+    if history:
+        print(
+            f"note: the file's history ({len(history)} change(s)) is not imported: {where} "
+            "keeps its own history, where this import is one change (--with-history "
+            "carries it into a new store)",
+            file=sys.stderr,
+        )
     if change is None:
         print(f"nothing to import: {where} already holds this graph (version {model.version})")
     else:
         print(f"imported {args.file} into {where}: version {change.version}, {change.summary}")
     return 0
+
+
+def _add_restore(commands: Any) -> None:
+    command = commands.add_parser(
+        "restore",
+        help="make the graph equal to a past version, as one new change",
+        description="Make the graph of the store the settings name (a data directory or "
+        "PostgreSQL) equal to the graph as of version N, by writing ONE new change that "
+        "running servers pick up like any other: history is never rewritten, and the restore "
+        "can itself be undone by restoring to the version before it. N must be older than "
+        "the graph and within the history kept (SHOWGRAPH_HISTORY_KEEP). On PostgreSQL any "
+        "replica may restore: every replica is a writer, and the database orders writes.",
+    )
+    command.add_argument(
+        "--to-version", type=int, required=True, metavar="N", help="the version to restore"
+    )
+    command.add_argument("--note", default="", help="why: kept in the history with the change")
+    command.add_argument(
+        "--writer", default="showgraph-restore", help="who the change says made it"
+    )
+    _store_flags(command)
+    command.set_defaults(run=_restore)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Restore through the store, so the change is written exactly as a mutation's would be."""
+    from graph_data.restoring import RestoreError, restore_to
+    from graph_data.store import StoreError
+
+    settings = _needs_store(args, "restore")
+    try:
+        store, model = _open_store(args)
+        try:
+            change = restore_to(store, model, args.to_version, writer=args.writer, note=args.note)
+        finally:
+            _release(args, store, model)
+    except (RestoreError, StoreError) as error:
+        print(f"showgraph restore: {error}", file=sys.stderr)
+        return 1
+    where = _where(settings)
+    if change is None:
+        print(
+            f"nothing to restore: {where} (version {model.version}) already holds the graph "
+            f"of version {args.to_version}"
+        )
+    else:
+        print(f"restored {where} to version {args.to_version}: version {change.version}")
+    return 0
+
+
+def _needs_store(args: argparse.Namespace, command: str) -> Settings:
+    """The settings, if they name a store to write to: a command that writes needs one."""
+    settings = _store_settings(args)
+    if not settings.store and not settings.data_dir:
+        raise ValueError(
+            f"{command} needs a store to write to: --data-dir DIR or --store postgresql://... "
+            "(or SHOWGRAPH_DATA_DIR / SHOWGRAPH_STORE)"
+        )
+    return settings
 
 
 def _store_settings(args: argparse.Namespace) -> Settings:

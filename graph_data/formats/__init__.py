@@ -17,7 +17,10 @@ and loaded again; TVmaze's JSON is what people can download about a real show.
 Every export reads back (``read_graph``) into an equal graph: the same node
 keys, kinds, facts, sources and field sources, and the same edges with their
 relation, sources and properties. The graph version is not carried: it counts
-the changes of one data directory.
+the changes of one data directory. For the same reason the history that
+``json`` and ``dataset`` exports may carry (``history``: a top-level list of
+``Change.to_dict``, oldest first) is returned by ``read_export`` but never
+imported into another store (docs/dataset-format.md).
 
 Encodings
 ---------
@@ -63,9 +66,11 @@ store, which other processes following the journal pick up.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from graph_data.changes import Change
 from graph_data.formats import dataset, gexf, graphml, nodelink, tvmaze
 from graph_data.formats.common import FORMATS, ExchangeError, read_json_file
 from graph_data.loader import Problem
@@ -74,25 +79,40 @@ from graph_data.reading import ReadError
 from graph_data.records import FORMAT
 
 IMPORT_FORMATS = (*FORMATS, "tvmaze")
+HISTORY_FORMATS = ("json", "dataset")  # the formats an export's history fits in
 SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".yaml": "dataset", ".yml": "dataset"}
 
 
 def export_graph(
-    model: ShowGraph, fmt: str, out: Path | IO[Any], *, progress: bool | None = None
+    model: ShowGraph,
+    fmt: str,
+    out: Path | IO[Any],
+    *,
+    history: Sequence[Change] | None = None,
+    progress: bool | None = None,
 ) -> None:
     """Write the graph as ``fmt`` (one of ``FORMATS``) to a path or an open file.
 
     The whole file is built in memory first, so a refused export (a dataset
     that cannot hold the graph) leaves ``out`` untouched. Holds the graph's
     read lock meanwhile, so a server's writes never tear an export.
+
+    ``history`` (the changes that led to the graph, oldest first) goes into
+    the file too; only the formats of ``HISTORY_FORMATS`` hold a list of
+    changes (GraphML and GEXF hold scalar attributes), others refuse it.
     """
     _check_format(fmt, FORMATS)
+    if history is not None and fmt not in HISTORY_FORMATS:
+        raise ValueError(
+            f"the {fmt} format cannot hold the history: use one of {', '.join(HISTORY_FORMATS)}"
+        )
+    entries = None if history is None else [change.to_dict() for change in history]
     with model.lock.reading():
         if fmt == "dataset":
             as_json = isinstance(out, Path) and out.suffix == ".json"
-            body = dataset.write(model, as_json=as_json, progress=progress)
+            body = dataset.write(model, as_json=as_json, history=entries, progress=progress)
         elif fmt == "json":
-            body = nodelink.write(model, progress=progress)
+            body = nodelink.write(model, history=entries, progress=progress)
         elif fmt == "graphml":
             body = graphml.write(model, progress=progress)
         else:
@@ -119,6 +139,16 @@ def _write(out: Path | IO[Any], body: bytes) -> None:
 def read_graph(path: Path, fmt: str | None = None, *, progress: bool | None = None) -> ShowGraph:
     """Read a file any export wrote (or a dataset, or TVmaze's JSON) into a checked ShowGraph.
 
+    The history an export may carry is left aside (``read_export`` returns it).
+    """
+    return read_export(path, fmt, progress=progress)[0]
+
+
+def read_export(
+    path: Path, fmt: str | None = None, *, progress: bool | None = None
+) -> tuple[ShowGraph, list[Any]]:
+    """The checked graph of a file (as ``read_graph``) and the history it carries, as read.
+
     ``fmt`` defaults to the one the file's name says (``.graphml``, ``.gexf``,
     ``.yaml``); a ``.json`` file is a dataset when it says ``format:
     showgraph/1``, TVmaze's when it has TVmaze's ``_embedded`` episodes, else
@@ -139,10 +169,10 @@ def read_graph(path: Path, fmt: str | None = None, *, progress: bool | None = No
         if fmt == "json":
             return nodelink.read(path, raw, progress=progress)
         if fmt == "tvmaze":
-            return tvmaze.read(path, raw)
+            return tvmaze.read(path, raw), []
         if fmt == "graphml":
-            return graphml.read(path, progress=progress)
-        return gexf.read(path, progress=progress)
+            return graphml.read(path, progress=progress), []
+        return gexf.read(path, progress=progress), []
     except ReadError as error:
         raise ExchangeError([Problem(name, "(file)", "-", str(error), error.line)], name) from None
 
@@ -169,4 +199,13 @@ def _detect(path: Path) -> tuple[str, Any]:
     )
 
 
-__all__ = ["FORMATS", "IMPORT_FORMATS", "SUFFIXES", "ExchangeError", "export_graph", "read_graph"]
+__all__ = [
+    "FORMATS",
+    "HISTORY_FORMATS",
+    "IMPORT_FORMATS",
+    "SUFFIXES",
+    "ExchangeError",
+    "export_graph",
+    "read_export",
+    "read_graph",
+]

@@ -21,7 +21,7 @@ from graph_data.formats.common import ExchangeError, Problems, graph_size, ticks
 from graph_data.kinds import NodeKind, Relation
 from graph_data.loader import load_dataset
 from graph_data.model import GraphNode, ShowGraph
-from graph_data.records import FORMAT, NODE_SECTIONS
+from graph_data.records import FORMAT, HISTORY_SECTION, NODE_SECTIONS
 
 
 def graph_to_dataset(model: ShowGraph, *, progress: bool | None = None) -> dict[str, Any]:
@@ -200,11 +200,25 @@ def dataset_bytes(data: Mapping[str, Any], *, as_json: bool = False) -> bytes:
     return (header + text).encode()
 
 
-def write(model: ShowGraph, *, as_json: bool = False, progress: bool | None = None) -> bytes:
-    """The graph as a dataset file's contents (YAML, or JSON); ``ExchangeError`` if it cannot."""
-    return dataset_bytes(graph_to_dataset(model, progress=progress), as_json=as_json)
+def write(
+    model: ShowGraph,
+    *,
+    as_json: bool = False,
+    history: list[dict[str, Any]] | None = None,
+    progress: bool | None = None,
+) -> bytes:
+    """The graph as a dataset file's contents (YAML, or JSON); ``ExchangeError`` if it cannot.
+
+    ``history`` (changes as ``Change.to_dict``, oldest first) goes last, under
+    ``history``, so the records people edit stay at the top of the file.
+    """
+    data = graph_to_dataset(model, progress=progress)
+    if history is not None:
+        data[HISTORY_SECTION] = history
+    return dataset_bytes(data, as_json=as_json)
 
 
-def read(path: Path) -> ShowGraph:
-    """The graph of a dataset file (checked by ``graph_data.loader``)."""
-    return ShowGraph.from_dataset(load_dataset(path))
+def read(path: Path) -> tuple[ShowGraph, list[Any]]:
+    """The graph of a dataset file (checked by ``graph_data.loader``) and the history it carries."""
+    loaded = load_dataset(path)
+    return ShowGraph.from_dataset(loaded), loaded.history

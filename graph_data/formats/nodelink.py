@@ -22,6 +22,7 @@ from graph_data.formats.common import (
     ticks,
 )
 from graph_data.model import ShowGraph
+from graph_data.records import HISTORY_SECTION
 
 
 def node_link(model: ShowGraph, *, progress: bool | None = None) -> dict[str, Any]:
@@ -52,6 +53,9 @@ def collect(reader: GraphReader, raw: Any) -> None:
         add("(file)", "graph.format", f"must be '{NODE_LINK_FORMAT}'")
     if raw.get("directed") is False:
         add("(file)", "directed", "the graph is directed: edges go from source to target")
+    history = raw.get(HISTORY_SECTION, [])
+    if not isinstance(history, list):
+        add("(file)", HISTORY_SECTION, "must be a list of changes, as export --with-history writes")
     edges_name = "edges" if "edges" in raw or "links" not in raw else "links"
     for section in ("nodes", edges_name):
         if not isinstance(raw.get(section), list):
@@ -101,13 +105,30 @@ def collect(reader: GraphReader, raw: Any) -> None:
         )
 
 
-def write(model: ShowGraph, *, progress: bool | None = None) -> bytes:
-    """The graph as node-link JSON (see ``graph_data.formats``)."""
-    return orjson.dumps(node_link(model, progress=progress)) + b"\n"
+def write(
+    model: ShowGraph,
+    *,
+    history: list[dict[str, Any]] | None = None,
+    progress: bool | None = None,
+) -> bytes:
+    """The graph as node-link JSON (see ``graph_data.formats``), with ``history`` if given.
+
+    The history (changes as ``Change.to_dict``, oldest first) is a top-level
+    ``history`` key beside ``nodes`` and ``edges``: networkx ignores it, so
+    the file still opens as plain node-link data.
+    """
+    data = node_link(model, progress=progress)
+    if history is not None:
+        data[HISTORY_SECTION] = history
+    return orjson.dumps(data) + b"\n"
 
 
-def read(path: Path, raw: Any = None, *, progress: bool | None = None) -> ShowGraph:
-    """The checked graph of a node-link file (``raw``: its data, when already read)."""
+def read(
+    path: Path, raw: Any = None, *, progress: bool | None = None
+) -> tuple[ShowGraph, list[Any]]:
+    """The checked graph of a node-link file and the history it carries (``raw``: its data)."""
     reader = GraphReader(Problems(str(path)))
-    collect(reader, read_json_file(path) if raw is None else raw)
-    return reader.build(progress)
+    data = read_json_file(path) if raw is None else raw
+    collect(reader, data)
+    history = data.get(HISTORY_SECTION) if isinstance(data, dict) else None
+    return reader.build(progress), history if isinstance(history, list) else []

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from graph_data import BUILTIN_DATASET, GraphNode, ShowGraph, load_graph
-from graph_data.formats import ExchangeError, read_graph
+from graph_data.changes import Change
+from graph_data.formats import ExchangeError, read_export, read_graph
 from graph_data.formats import common as common_module
 from graph_data.generate import generate, write_dataset
-from graph_data.importing import import_into
+from graph_data.importing import import_history, import_into
 from graph_data.kinds import Relation
 from graph_data.store import JournalStore
 from tests.graph_data.formats.test_formats import broken_graphml, broken_node_link
@@ -199,3 +200,123 @@ def test_a_merge_that_would_break_a_rule_changes_nothing(tmp_path: Path) -> None
     assert "number 1 is already used in 'season:heartstopper-s1'" in str(caught.value)
     assert "the graph the import would make" in str(caught.value)
     assert (model.version, (tmp_path / "journal.jsonl").read_bytes()) == (0, b"")
+
+
+# --- an export's history, into a new store ----------------------------------------------------
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> tuple[Path, list[Change], list[Any]]:
+    """A node-link export with history of a data directory after a run of mutations.
+
+    Also the graph after each version (``frozen``), from version 0 on.
+    """
+    from graph_data.formats import export_graph
+    from tests.graph_data.test_restoring import mutated
+
+    store = JournalStore(tmp_path / "old", BUILTIN_DATASET)
+    model = store.open()
+    seen = mutated(store, model)
+    changes = store.history.between(0, model.version)
+    path = tmp_path / "with-history.json"
+    export_graph(model, "json", path, history=changes)
+    store.close(model)
+    return path, changes, seen
+
+
+def test_a_history_starts_a_new_store_with_the_same_versions(
+    exported: tuple[Path, list[Change], list[Any]], tmp_path: Path
+) -> None:
+    from graph_data.history import PastGraphs
+    from tests.graph_data.test_restoring import frozen
+
+    path, changes, seen = exported
+    incoming, history = read_export(path)
+    store = JournalStore(tmp_path / "new", BUILTIN_DATASET)
+    model = store.open()
+
+    written = import_history(store, model, incoming, history, str(path))
+
+    assert written == changes
+    assert model.version == len(changes)
+    assert store.history.between(0, model.version) == changes  # writers, times, notes, undos
+    past = PastGraphs(store.history)
+    assert [frozen(past.as_of(model, v)) for v in range(model.version + 1)] == seen
+    assert frozen(JournalStore(tmp_path / "new", BUILTIN_DATASET).open()) == seen[-1]
+
+
+def _refused(store: JournalStore, path: Path, history: list[Any], match: str) -> None:
+    incoming = read_export(path)[0]
+    model = store.open()
+    before = model.version
+    with pytest.raises(ExchangeError, match=match):
+        import_history(store, model, incoming, history, str(path))
+    assert model.version == before
+    assert store.history.between(before, before + 100) == []
+
+
+def test_a_history_goes_only_into_an_empty_store(
+    exported: tuple[Path, list[Change], list[Any]], tmp_path: Path
+) -> None:
+    path, _, _ = exported
+    store = JournalStore(tmp_path / "new", BUILTIN_DATASET)
+    model = store.open()
+    import_into(store, model, load_graph(), "tester", replace=True)  # nothing differs
+    import_into(store, model, edited_graph(), "tester")
+    assert model.version == 1
+    _refused(store, path, read_export(path)[1], "the store is at version 1, not 0")
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        (lambda h: h.pop(2), r"history\[2\].*expected version 3"),
+        (lambda h: h[1].pop("ops"), r"history\[1\].*not a valid change"),
+        (lambda h: h[0]["undo"].clear(), "its undos are damaged"),
+        (lambda h: h.pop(0), "expected version 1"),
+    ],
+    ids=["a gap", "no ops", "a lost undo", "not from version 1"],
+)
+def test_a_damaged_history_is_refused_before_anything_is_written(
+    exported: tuple[Path, list[Change], list[Any]],
+    tmp_path: Path,
+    damage: Callable[[list[Any]], Any],
+    match: str,
+) -> None:
+    path, _, _ = exported
+    history = read_export(path)[1]
+    damage(history)
+    _refused(JournalStore(tmp_path / "new", BUILTIN_DATASET), path, history, match)
+
+
+def test_a_history_that_began_from_another_graph_is_refused(
+    exported: tuple[Path, list[Change], list[Any]], tmp_path: Path
+) -> None:
+    path, _, _ = exported
+    other = write_dataset(generate(1, seed=3), tmp_path / "other.json")
+    store = JournalStore(tmp_path / "new", other)
+    _refused(store, path, read_export(path)[1], "it began from another graph")
+
+
+def test_a_history_starts_a_new_postgresql_database(
+    exported: tuple[Path, list[Change], list[Any]], pg_dsn: str
+) -> None:
+    from graph_data.pgstore import PostgresStore
+    from tests.graph_data.test_restoring import frozen
+
+    path, changes, seen = exported
+    incoming, history = read_export(path)
+    store = PostgresStore(pg_dsn, BUILTIN_DATASET)
+    model = store.open()
+    try:
+        assert import_history(store, model, incoming, history, str(path)) == changes
+        assert store.history.between(0, model.version) == changes
+    finally:
+        store.close(model)
+    replica = PostgresStore(pg_dsn, BUILTIN_DATASET)
+    followed = replica.open()
+    try:
+        assert followed.version == len(changes)
+        assert frozen(followed) == seen[-1]
+    finally:
+        replica.close(followed)

@@ -252,3 +252,18 @@ def test_the_cost_of_the_feed_counts_the_page_asked_for() -> None:
         assert small["extensions"]["cost"]["requested"] == 1 + 1 + 2 * 2
         big = api.raw("{ changes(since: 0, first: 60) { nodes { graphVersion summary } } }")
         assert big["errors"][0]["extensions"]["cost"] == 1 + 1 + 60 * 2
+
+
+def test_a_query_reads_at_most_two_past_versions(api: Api) -> None:
+    write_some(api)
+    body = api.raw(
+        "{ a: asOf(version: 1) { graphVersion } b: asOf(version: 2) { graphVersion } "
+        "c: asOf(version: 1) { graphVersion } d: asOf(version: 3) { graphVersion } }"
+    )
+    assert body["data"] == {
+        "a": {"graphVersion": 1},
+        "b": {"graphVersion": 2},
+        "c": {"graphVersion": 1},
+        "d": None,
+    }
+    assert body["errors"][0]["message"].startswith("a query may read at most 2 past versions")

@@ -6,12 +6,13 @@ import os
 import subprocess
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 
-from graph_data import BUILTIN_DATASET, check_dataset
+from graph_data import BUILTIN_DATASET, check_dataset, load_graph
 from graph_data.generate import count_graph
 from graph_data.kinds import NodeKind
 from schema.build import SDL_PATH
@@ -434,6 +435,164 @@ def test_import_reads_tvmaze_json(tmp_path: Path, capsys: pytest.CaptureFixture[
         "show:heartstopper",
         "show:harbour-lights",
     }
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_export_with_history_and_import_of_it_into_a_new_data_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graph_data.changes import Change
+    from graph_data.store import JournalStore
+    from tests.graph_data.graphs import state
+
+    old = ["--data-dir", str(tmp_path / "old")]
+    assert main(["import", str(other_show(tmp_path)), *old]) == 0
+    assert main(["restore", "--to-version", "0", *old, "--note", "oops"]) == 0
+    exported = tmp_path / "with-history.json"
+    assert main(["export", "-f", "json", "-o", str(exported), "--with-history", *old]) == 0
+    history = orjson.loads(exported.read_bytes())["history"]
+    assert [(e["version"], e["summary"]) for e in history] == [
+        (1, "import: 4 node(s) put, 0 deleted; 2 edge(s) put, 0 deleted"),
+        (2, "restore to version 0"),
+    ]
+    assert Change.from_dict(history[1]).note == "oops"
+    assert main(["export", "-f", "gexf", "--with-history", *old]) == 2
+    assert "--with-history needs --format json or dataset" in capsys.readouterr().err
+
+    new = tmp_path / "new"
+    assert main(["import", str(other_show(tmp_path)), "--data-dir", str(new)]) == 0
+    assert main(["import", str(exported), "--data-dir", str(new), "--replace"]) == 0
+    captured = capsys.readouterr()
+    assert "note: the file's history (2 change(s)) is not imported" in captured.err
+    assert "version 2" in captured.out
+    store = JournalStore(new, BUILTIN_DATASET)
+    assert state(store.open()) == state(load_graph())
+    assert [c.summary[:7] for c in store.history.between(0, 2)] == ["import:", "import:"]
+
+    # Into a new data directory, --with-history carries the history itself.
+    carried = tmp_path / "carried"
+    flags = [str(exported), "--data-dir", str(carried), "--with-history"]
+    assert main(["import", *flags, "--replace"]) == 2
+    assert "drop --replace" in capsys.readouterr().err
+    assert main(["import", *flags]) == 0
+    assert capsys.readouterr().out == (
+        f"imported {exported} into {carried} with its history: versions 1 to 2\n"
+    )
+    store = JournalStore(carried, BUILTIN_DATASET)
+    assert state(store.open()) == state(load_graph())
+    assert [c.to_dict() for c in store.history.between(0, 2)] == history
+    assert main(["import", *flags]) == 1  # not a new store any more
+    assert "the store is at version 2, not 0" in capsys.readouterr().err
+
+
+# --- restore ---------------------------------------------------------------------------------
+
+
+def actors_and_version(url: str) -> tuple[int, int]:
+    query = "{ graphVersion actors { totalCount } }"
+    body = httpx.post(f"{url}/graphql", json={"query": query}, timeout=10).json()["data"]
+    return int(body["graphVersion"]), int(body["actors"]["totalCount"])
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_restore_writes_one_change_that_a_running_server_picks_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graph_data.store import JournalStore
+    from tests.graph_data.graphs import state
+    from tests.server.test_replicas import wait_until
+
+    data_dir = tmp_path / "data"
+    flags = ["--data-dir", str(data_dir)]
+    assert main(["import", str(other_show(tmp_path)), *flags]) == 0
+    server = LiveServer(*flags)
+    try:
+        server.wait_ready()
+        # Replaced: the built-in show and its six actors go (version 2).
+        assert main(["import", str(other_show(tmp_path)), *flags, "--replace"]) == 0
+        wait_until(lambda: actors_and_version(server.url) == (2, 0), "the server at version 2")
+        capsys.readouterr()
+
+        assert main(["restore", "--to-version", "1", "--note", "undo the replace", *flags]) == 0
+        assert capsys.readouterr().out == f"restored {data_dir} to version 1: version 3\n"
+        wait_until(lambda: actors_and_version(server.url) == (3, 6), "the server at version 3")
+    finally:
+        server.stop()
+    store = JournalStore(data_dir, BUILTIN_DATASET)
+    model = store.open()
+    (change,) = store.history.between(2, 3)
+    assert (change.summary, change.note, change.writer) == (
+        "restore to version 1",
+        "undo the replace",
+        "showgraph-restore",
+    )
+    assert state(model) == state(undone_to(store, model, 1))
+    assert main(["restore", "--to-version", "0", *flags]) == 0  # the history reaches back
+    assert state(JournalStore(data_dir, BUILTIN_DATASET).open()) == state(load_graph())
+
+
+def undone_to(store: Any, model: Any, version: int) -> Any:
+    from graph_data.history import undone
+
+    return undone(model, store.history.between(version, model.version))
+
+
+@pytest.mark.usefixtures("clean_env")
+@pytest.mark.parametrize(
+    ("version", "says"),
+    [
+        ("5", "showgraph restore: version 5 is newer than the graph (version 1)"),
+        ("1", "showgraph restore: nothing to restore: the graph is at version 1 already"),
+        ("-3", "the oldest version the graph (version 1) can be restored to is 0"),
+    ],
+)
+def test_restore_refuses_a_version_it_cannot_give_back_in_one_line(
+    tmp_path: Path, version: str, says: str
+) -> None:
+    data_dir = tmp_path / "data"
+    assert main(["import", str(other_show(tmp_path)), "--data-dir", str(data_dir)]) == 0
+    line = one_line_failure("restore", "--to-version", version, "--data-dir", str(data_dir))
+    assert says in line
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_restore_needs_an_existing_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["restore", "--to-version", "0"]) == 2
+    assert "restore needs a store to write to" in capsys.readouterr().err
+    assert main(["restore", "--to-version", "0", "--data-dir", str(tmp_path / "nowhere")]) == 1
+    assert "no such data directory" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_restore_works_against_postgresql(
+    pg_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any replica may restore: the database's head lock orders it among the writers."""
+    from urllib.parse import urlencode
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from graph_data.pgstore import PostgresStore
+    from tests.graph_data.graphs import state
+
+    parts = conninfo_to_dict(pg_dsn)
+    database = parts.pop("dbname")
+    flags = ["--store", f"postgresql:///{database}?{urlencode(parts)}"]
+    replica = PostgresStore(pg_dsn, BUILTIN_DATASET)
+    model = replica.open()
+    try:
+        assert main(["import", str(other_show(tmp_path)), *flags, "--replace"]) == 0
+        assert main(["restore", "--to-version", "0", *flags, "--writer", "ops"]) == 0
+        assert "version 2" in capsys.readouterr().out
+        replica.catch_up(model)
+        assert model.version == 2
+        assert state(model) == state(load_graph())
+        (change,) = replica.history.between(1, 2)
+        assert (change.summary, change.writer) == ("restore to version 0", "ops")
+    finally:
+        replica.close(model)
 
 
 def one_line_failure(*args: str) -> str:

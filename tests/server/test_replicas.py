@@ -24,7 +24,16 @@ from graph_data.kinds import NodeKind
 from graph_data.pgstore import PostgresStore
 from tests.postgres import PostgresCluster
 from tests.server.conftest import LiveServer
-from tests.server.test_writes import ACTORS, ALICE, BOB, CREATE, TOKENS, actor_names, post
+from tests.server.test_writes import (
+    ACTORS,
+    ALICE,
+    BOB,
+    CREATE,
+    TOKENS,
+    actor_names,
+    feed_names,
+    post,
+)
 
 WAIT = 30.0  # seconds: far beyond what any of these should take
 PROMISE = 1.0  # a write is served by every replica within this...
@@ -154,6 +163,11 @@ def test_concurrent_writes_through_both_end_in_the_same_graph_as_a_replay(
         assert sorted(served) == sorted(names)
     assert set(done) <= set(names)
     assert len(names) == BUILTIN_ACTORS + 60
+    # One history: both replicas' feeds hold every change once, whoever made it.
+    feeds = [feed_names(server.url) for server in servers]
+    assert feeds[0] == feeds[1]
+    assert [v for v, _ in feeds[0]] == list(range(1, head + 1))
+    assert sorted(name for _, name in feeds[0]) == sorted(done)
 
 
 def test_stopping_postgresql_keeps_reads_refuses_writes_and_both_replicas_recover(

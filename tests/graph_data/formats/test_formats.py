@@ -9,9 +9,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph_data import BUILTIN_DATASET, ShowGraph, check_dataset, load_graph
+from graph_data import BUILTIN_DATASET, DatasetError, ShowGraph, check_dataset, load_graph
+from graph_data.changes import Change
 from graph_data.edits import link, unlink
-from graph_data.formats import ExchangeError, export_graph, read_graph
+from graph_data.formats import ExchangeError, export_graph, read_export, read_graph
 from graph_data.formats.dataset import graph_to_dataset
 from graph_data.generate import generate, write_dataset
 from graph_data.kinds import Relation
@@ -335,3 +336,74 @@ def test_a_broken_dataset_file_lists_every_problem(tmp_path: Path) -> None:
     assert len(messages) == 2, messages
     assert "unknown show 'heartstoper'" in messages[0]  # in file order: the season is later
     assert "(line 76): Input should be greater than or equal to 0 (got -2)" in messages[1]
+
+
+# --- the history an export carries --------------------------------------------------------------
+
+
+@pytest.fixture
+def with_history() -> tuple[ShowGraph, list[Change]]:
+    """The built-in graph after a run of mutations (creates, links, a cascade delete...)."""
+    from graph_data.store import MemoryStore
+    from tests.graph_data.test_restoring import mutated
+
+    model = load_graph()
+    store = MemoryStore(model)
+    mutated(store, model)
+    changes = store.history.between(0, model.version)
+    store.close(model)
+    return model, changes
+
+
+@pytest.mark.parametrize("name", ["graph.json", "graph.yaml", "graph-dataset.json"])
+def test_an_export_carries_the_history_oldest_first(
+    with_history: tuple[ShowGraph, list[Change]], tmp_path: Path, name: str
+) -> None:
+    model, changes = with_history
+    fmt = "dataset" if name != "graph.json" else "json"
+    path = tmp_path / name
+    export_graph(model, fmt, path, history=changes)
+
+    graph, history = read_export(path, fmt)
+    assert state(graph) == state(model)  # the records alone make the graph
+    assert [Change.from_dict(entry) for entry in history] == changes
+    assert [entry["version"] for entry in history] == list(range(1, len(changes) + 1))
+    assert state(read_graph(path, fmt)) == state(model)
+    if fmt == "json":  # still plain node-link data to networkx
+        raw = json.loads(path.read_text())
+        assert nx.node_link_graph(raw, edges="edges").number_of_nodes() == len(model.graph)
+    else:  # and still a dataset that validate and serve accept
+        assert check_dataset(path)[1] == []
+
+
+def test_an_export_without_history_has_no_history_key(builtin: ShowGraph, tmp_path: Path) -> None:
+    path = tmp_path / "graph.json"
+    export_graph(builtin, "json", path)
+    assert "history" not in json.loads(path.read_text())
+    assert read_export(path)[1] == []
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_formats_of_scalar_attributes_refuse_the_history(
+    with_history: tuple[ShowGraph, list[Change]], tmp_path: Path, fmt: str
+) -> None:
+    model, changes = with_history
+    path = tmp_path / f"graph{SUFFIX[fmt]}"
+    with pytest.raises(ValueError, match=f"the {fmt} format cannot hold the history"):
+        export_graph(model, fmt, path, history=changes)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("name", ["graph.json", "graph.yaml"])
+def test_a_history_that_is_not_a_list_is_refused(
+    builtin: ShowGraph, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    export_graph(builtin, "json" if name == "graph.json" else "dataset", path, history=[])
+    text = path.read_text()
+    if name == "graph.json":
+        path.write_text(text.replace('"history":[]', '"history":{"version":1}'))
+    else:
+        path.write_text(text.replace("history: []", "history: {version: 1}"))
+    with pytest.raises(DatasetError, match=r"history.*a list of changes"):
+        read_graph(path)
