@@ -246,7 +246,7 @@ class GraphQLEndpoint:
         try:
             prepared = self.pipeline.prepare(graphql_request)
         except Refused as refused:
-            request.state.graphql_operation = self._operation_named(params)
+            request.state.graphql_operation = self._operation_named(params, refused.document)
             if events and refused.status != 429:  # the protocol: errors in the stream
                 entries = [format_error(error) for error in refused.errors]
                 request.state.graphql_error_codes = _codes(entries)
@@ -281,9 +281,10 @@ class GraphQLEndpoint:
             return self._validated(request, answer)
         return Response(answer.body, status_code=answer.status, media_type=media_type)
 
-    def _operation_named(self, params: GraphQLParams) -> str | None:
+    def _operation_named(self, params: GraphQLParams, document: Any | None) -> str | None:
         """The name of the operation a refused request asked for, if its document was read."""
-        document = self.pipeline.documents.peek(params.query) if params.query else None
+        if document is None and params.query:
+            document = self.pipeline.documents.peek(params.query)
         if document is None:
             return params.operation_name
         return operation_name_of(document, params.operation_name)
@@ -328,6 +329,8 @@ class GraphQLEndpoint:
             return
         if prepared.request.extensions is not None:  # a persisted-query hash may stand for it
             return
+        if self.pipeline.documents.peek(prepared.document.text) is not prepared.document:
+            return  # a document seen once is not kept: its bytes could not be answered again
         scope = request.scope
         payload = scope["query_string"] if request.method == "GET" else await request.body()
         accept = _first_header(scope, b"accept") or b""

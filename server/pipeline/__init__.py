@@ -39,7 +39,7 @@ from schema.connections import page_limit
 from server.caching import KnownRequest, PersistedQueries, PersistedQueryError
 from server.context import RequestContext
 from server.cost import actual_cost
-from server.limits import analyse
+from server.limits import analyse, verdict_inputs
 from server.pipeline.documents import Document, Documents
 from server.pipeline.execution import Executor
 from server.pipeline.operations import select_operation
@@ -48,6 +48,17 @@ from server.pipeline.variables import VariablesError, coerce_variables
 from server.ratelimit import RequestBudget
 from server.settings import Settings
 from server.writes import WriteSide
+
+# Limits' verdicts kept per document (``Pipeline._analyse``).
+KEPT_VERDICTS = 64
+_ABSENT = object()  # a variable the request did not give
+
+
+def _frozen(value: Any) -> Any:
+    """A variable's value as part of a dict key: lists as tuples (dicts stay unhashable)."""
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
 
 
 class Transport(Enum):
@@ -105,6 +116,7 @@ class Refused(Exception):  # noqa: N818 (a refusal, not a fault)
         self.errors = errors
         self.status = status
         self.headers = headers or {}
+        self.document: Document | None = None  # the parsed document, when it was parsed
 
 
 @dataclass(slots=True)
@@ -166,6 +178,15 @@ class Pipeline:
         """Run every stage before execution; ``Refused`` when one refuses."""
         text, register = self._document_text(request)
         document = self._parse(text)
+        try:
+            return self._prepare(request, document, register, text)
+        except Refused as refused:
+            refused.document = document  # one seen once is not kept: its name is told here
+            raise
+
+    def _prepare(
+        self, request: GraphQLRequest, document: Document, register: str | None, text: str
+    ) -> Prepared:
         operation = self._select(document, request)
         errors = self.validator.errors(document)
         if errors:
@@ -173,6 +194,39 @@ class Pipeline:
         if register is not None:
             self.persisted.register(register, text)
         variables = self._coerce(operation, request)
+        cost = self._analyse(document, operation, variables)
+        if request.budget is not None:
+            refusal = request.budget.charge(cost)
+            if refusal is not None:
+                raise Refused([refusal], 429)
+        return Prepared(request, document, operation, variables, cost)
+
+    def _analyse(
+        self, document: Document, operation: OperationDefinitionNode, variables: VariableValues
+    ) -> int:
+        """The limits' verdict: the cost estimate, or ``Refused``; kept while it holds.
+
+        A verdict depends on the operation, the graph (its version) and the
+        values of a few variables (``verdict_inputs``), so a document sent
+        again with new values of other variables reuses it. Refusals are not
+        kept; at most ``KEPT_VERDICTS`` verdicts a document.
+        """
+        inputs = document.verdict_inputs.get(id(operation))
+        if inputs is None:
+            inputs = verdict_inputs(operation, document.fragments)
+            document.verdict_inputs[id(operation)] = inputs
+        values = variables.coerced
+        key: tuple[Any, ...] | None = (
+            id(operation),
+            self.graph.version,
+            *(_frozen(values.get(name, _ABSENT)) for name in inputs),
+        )
+        try:
+            found = document.verdicts.get(key)  # type: ignore[arg-type]
+        except TypeError:  # a value that cannot be a key: worked out every time
+            found, key = None, None
+        if found is not None:
+            return found
         try:
             cost = analyse(
                 self.settings,
@@ -184,11 +238,11 @@ class Pipeline:
             )
         except GraphQLError as error:
             raise Refused([error]) from None
-        if request.budget is not None:
-            refusal = request.budget.charge(cost)
-            if refusal is not None:
-                raise Refused([refusal], 429)
-        return Prepared(request, document, operation, variables, cost)
+        if key is not None:
+            if len(document.verdicts) >= KEPT_VERDICTS:
+                document.verdicts.clear()  # old versions' and rare values' verdicts
+            document.verdicts[key] = cost
+        return cost
 
     def _document_text(self, request: GraphQLRequest) -> tuple[str, str | None]:
         """The document's text, and the hash to register it under once it validates."""
@@ -292,6 +346,7 @@ class Pipeline:
                 prepared.kind,
                 prepared.variables,
                 context,
+                prepared.cost,
             )
         return self._with_cost(prepared, result)
 

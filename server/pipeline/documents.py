@@ -7,7 +7,8 @@ document costs the server what the limit allows, not what the client sent.
 A parsed document is kept (``Documents``) with everything later stages work
 out from it alone, so a repeated document is parsed and validated once: its
 operations and fragments by name, its validation errors, how often it ran,
-and the compiled plans of its operations. The cache is bounded by an
+and the compiled plans of its operations; a document is kept from its second
+sighting on (``Documents._seen_before``). The cache is bounded by an
 estimate of the bytes those take, not by a count of entries: 300 distinct
 1 MB documents once grew a count-bounded cache by 1.2 GiB.
 """
@@ -37,6 +38,9 @@ from server.limits import LimitExceededError, describe
 # rounded up; a compiled plan is counted as much again.
 BYTES_PER_CHARACTER = 150
 
+# Texts seen once remembered (by hash) so that a second sighting keeps the document.
+SEEN_TEXTS = 16_384
+
 
 @dataclass(slots=True, eq=False)
 class Document:
@@ -47,8 +51,13 @@ class Document:
     operations: list[OperationDefinitionNode]
     fragments: dict[str, FragmentDefinitionNode]
     errors: list[GraphQLError] | None = None  # validation's verdict, once validated
+    features: frozenset[str] | None = None  # what validation found in it (``validation``)
     runs: int = 0  # successful runs of the reference executor, for tiered execution
     plans: dict[str | None, Any] = field(default_factory=dict)  # operation name -> Plan | None
+    # The limits' verdicts (the cost estimate) by operation, graph version and the values
+    # of the variables they read (``Pipeline.prepare``), and which variables those are.
+    verdicts: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    verdict_inputs: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -138,6 +147,9 @@ class Documents:
         self.max_length = max_length
         self.max_directives = max_directives
         self._entries: OrderedDict[str, Document] = OrderedDict()
+        # Hashes of texts parsed once and not kept (``get``), oldest first: plain ints,
+        # which the garbage collector never looks at.
+        self._seen: dict[int, None] = {}
         self._sizes: dict[str, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
@@ -153,8 +165,36 @@ class Documents:
         document = parse_document(
             text, self.max_tokens, self.max_length, self.max_directives, self.max_depth
         )
-        self.resize(document)
+        if self._seen_before(text):
+            document.runs = 1  # its first sighting ran (if it failed: a plan one run early)
+            self.resize(document)
         return document
+
+    def _seen_before(self, text: str) -> bool:
+        """Whether ``text`` was parsed recently; a text seen for the first time is only noted.
+
+        A document is kept once it has proven that it repeats: one seen once
+        (a generated query, a new alias each time) would otherwise stay in the
+        cache with its plan until pushed out, and while it stays the garbage
+        collector walks all its objects again and again. With every new small
+        document kept, collections took about 100 µs of each request of case (g)
+        in ``bench/inprocess.py`` (``gc.callbacks``); a document dropped after
+        its request is freed at once by reference counting.
+        """
+        key = hash(text)
+        with self._lock:
+            if key in self._seen:
+                del self._seen[key]
+                return True
+            self._seen[key] = None
+            if len(self._seen) > SEEN_TEXTS:
+                del self._seen[next(iter(self._seen))]
+        return False
+
+    def reweigh(self, document: Document) -> None:
+        """Count a kept document's new plans in the budget; one not kept stays out."""
+        if self._entries.get(document.text) is document:
+            self.resize(document)
 
     def peek(self, text: str) -> Document | None:
         """The parsed document for ``text`` if it is kept, without parsing it."""

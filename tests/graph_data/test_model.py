@@ -471,3 +471,13 @@ def test_named_lists_nodes_in_natural_order_once_each() -> None:
         n.key for n in model.nodes_of(NodeKind.CHARACTER) if n in found
     ]
     assert len({n.key for n in found}) == len(found) == 3
+
+
+def test_a_fork_keeps_a_name_table_of_its_own() -> None:
+    """A change to a fork (an older version's read) never reaches the original's names."""
+    model = load_graph()
+    assert model.named(NodeKind.ACTOR, {"aaron"}) == []
+    fork = model.fork()
+    fork.add_node(GraphNode("actor:aaron", NodeKind.ACTOR, ActorFields(name="Aaron"), ARTICLE))
+    assert [n.key for n in fork.named(NodeKind.ACTOR, {"aaron"})] == ["actor:aaron"]
+    assert model.named(NodeKind.ACTOR, {"aaron"}) == []

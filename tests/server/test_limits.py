@@ -339,12 +339,15 @@ def test_validation_runs_once_per_document(
     with TestClient(create_app(graph=graph)) as fresh:
         for _ in range(5):
             assert "errors" not in fresh.post("/graphql", json={"query": query}).json()
-    assert len(calls) == 1  # the verdict is kept with the parsed document
+    # The verdict is kept with the parsed document, which is kept from its second
+    # sighting on (the first is parsed, validated and let go).
+    assert len(calls) == 2
 
 
 def test_parse_is_cached(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     query = "{ shows { totalCount } actors { totalCount } }"
-    client.post("/graphql", json={"query": query})
+    client.post("/graphql", json={"query": query})  # seen once: not kept
+    client.post("/graphql", json={"query": query})  # kept from its second sighting
 
     def no_parse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("parsed again")
@@ -418,3 +421,19 @@ def test_readme_documents_every_setting_and_the_cost_example(client: TestClient)
     cost = client.post("/graphql", json={"query": example}).json()["extensions"]["cost"]
     assert f"`{example}`" in section
     assert f'"requested": {cost["requested"]}, "actual": {cost["actual"]}' in section
+
+
+def test_the_verdict_reads_only_the_variables_that_skip_or_size() -> None:
+    from server.limits import verdict_inputs
+    from server.pipeline.operations import select_operation
+
+    document = parse_document(
+        "query($a: Int, $w: ActorWhere, $s: Boolean!, $ids: [ID!]!, $t: Boolean!, $n: String) "
+        "{ actors(first: $a, where: $w) { nodes @skip(if: $s) { name } } "
+        "nodes(ids: $ids) { id } node(id: $n) { id } ...F } "
+        "fragment F on Query { shows @include(if: $t) { totalCount } }",
+        10_000,
+        100_000,
+    )
+    operation = select_operation(document, None)
+    assert sorted(verdict_inputs(operation, document.fragments)) == ["a", "ids", "s", "t"]

@@ -139,3 +139,49 @@ def test_generated_queries_answer_as_graphql_core_does(
     codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors", ())}
     if "LIMIT_EXCEEDED" not in codes:
         assert answered(limited, query) == expected, query
+
+
+def test_a_verdict_is_kept_for_new_values_of_variables_it_does_not_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """(f) of the benchmark: a new filter value each request is analysed once, while a
+    new page size, a new graph version or a refusal is analysed again."""
+    import server.pipeline
+    from graph_data import load_graph
+
+    graph = load_graph()
+    pipeline = create_app(Settings(max_cost=15), graph=graph).state.endpoint.pipeline
+    analysed: list[int] = []
+    real = server.pipeline.analyse
+
+    def counting(*args: Any) -> int:
+        analysed.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(server.pipeline, "analyse", counting)
+    query = (
+        "query($n: String!, $first: Int) { actors(first: $first, where: {name: {in: [$n]}}) "
+        "{ nodes { name characters { name } } } }"
+    )
+
+    def cost(**variables: Any) -> int | str:
+        request = GraphQLRequest(query, variables, None, None, Transport.POST)
+        try:
+            return pipeline.prepare(request).cost
+        except Refused as refused:
+            return refused.errors[0].message
+
+    first = cost(n="a", first=2)  # a document seen once is not kept, nor its verdicts
+    analysed.clear()
+    assert [cost(n=name, first=2) for name in ("b", "c", "d")] == [first] * 3
+    assert len(analysed) == 1
+    assert cost(n="a", first=3) != first
+    assert len(analysed) == 2
+    graph.version += 1
+    assert cost(n="a", first=2) == first
+    assert len(analysed) == 3
+    refused = cost(n="a", first=6)
+    assert isinstance(refused, str)
+    assert refused.startswith("Cost limit exceeded")
+    assert cost(n="b", first=6) == refused
+    assert len(analysed) == 5

@@ -367,3 +367,38 @@ def test_a_type_definition_runs_every_rule() -> None:
     node = parse("type Extra { a: Int } { __typename }")
     assert EVERYTHING in document_features(node)
     assert OPEN.rules_for(document_features(node)) == OPEN.rules
+
+
+def test_documents_of_fields_alone_are_judged_in_one_walk(monkeypatch: Any) -> None:
+    """The small query under a new alias never reaches graphql-core's validate; a document
+    of fields alone that breaks a rule does, so its errors are graphql-core's own."""
+    import server.pipeline.validation as validation
+
+    calls: list[str] = []
+    real = validation.validate
+
+    def counting(schema: Any, node: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append("validate")
+        return real(schema, node, *args, **kwargs)
+
+    monkeypatch.setattr(validation, "validate", counting)
+    for validator in (OPEN, CLOSED):
+        assert validator._plain_rules
+        for text in (
+            "{ a1: actors { nodes { name characters { name } } } }",
+            "{ __typename shows { nodes { __typename name } } }",
+        ):
+            document = parse_document(text, max_tokens=100_000, max_length=10**7)
+            assert validator.errors(document) == []
+    assert calls == []
+    for text in (
+        "{ actors }",  # a selection missing
+        "{ actors { nodes { name { x } } } }",  # a leaf with one
+        "{ actors { nope } }",
+        "{ node { id } }",  # a required argument missing
+        "{ search { score } }",
+    ):
+        assert_same_verdict(text)
+        document = parse_document(text, max_tokens=100_000, max_length=10**7)
+        assert OPEN.errors(document)
+    assert len(calls) == 5 * 3  # two validators in assert_same_verdict, then OPEN
