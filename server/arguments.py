@@ -14,7 +14,7 @@ and the tests compare both on every input type of the schema.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING
 from typing import Any
 
@@ -216,7 +216,7 @@ def argument_coercer(
         for name, argument in definition.args.items():
             out = argument.out_name or name
             given = arguments.get(name)
-            if given is None or not _uses_variables(given.value):
+            if given is None or not uses_variables(given.value):
                 fixed: dict[str, Any] = {}
                 coerce_argument(fixed, node, name, argument, given, None, None)
                 if out in fixed:
@@ -269,7 +269,7 @@ def _literal(value: ValueNode, type_: GraphQLInputType) -> Coerce:
 
     Raises ``Unmodelled`` for what it leaves to graphql-core.
     """
-    if not _uses_variables(value):
+    if not uses_variables(value):
         fixed = coerce_input_literal(value, type_)
         return lambda variables: fixed
     if isinstance(value, VariableNode):
@@ -329,7 +329,7 @@ def _object(value: ObjectValueNode, type_: GraphQLInputObjectType) -> Coerce:
             if default is not Undefined:
                 parts.append((out, default, None, None, False, Undefined))
             continue
-        if not _uses_variables(node.value):
+        if not uses_variables(node.value):
             fixed = coerce_input_literal(node.value, field.type)
             if fixed is Undefined:
                 raise Unmodelled("an invalid literal")  # validation refuses it
@@ -361,12 +361,18 @@ def _object(value: ObjectValueNode, type_: GraphQLInputObjectType) -> Coerce:
     return input_object
 
 
-def _uses_variables(value: ValueNode) -> bool:
-    """Whether a literal refers to any variable."""
+def variables_in(value: ValueNode) -> Iterator[str]:
+    """The names of the variables a literal refers to, in order (the limits, the plans)."""
     if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, ListValueNode):
-        return any(_uses_variables(item) for item in value.values)
-    if isinstance(value, ObjectValueNode):
-        return any(_uses_variables(field.value) for field in value.fields)
-    return False
+        yield value.name.value
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            yield from variables_in(item)
+    elif isinstance(value, ObjectValueNode):
+        for field in value.fields:
+            yield from variables_in(field.value)
+
+
+def uses_variables(value: ValueNode) -> bool:
+    """Whether a literal refers to any variable."""
+    return next(variables_in(value), None) is not None

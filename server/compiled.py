@@ -38,10 +38,8 @@ from typing import Any, TypeGuard
 
 import strawberry
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
     FieldNode,
-    FloatValueNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
@@ -59,14 +57,10 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     InlineFragmentNode,
-    IntValueNode,
     Node,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    StringValueNode,
-    ValueNode,
-    VariableNode,
     get_argument_values,
     is_abstract_type,
 )
@@ -77,7 +71,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
-from server.arguments import argument_coercer, converter_of
+from server.arguments import argument_coercer, converter_of, uses_variables
 from server.executor import ExecutionTimeoutError
 
 MAX_INT = 2**31 - 1
@@ -723,16 +717,7 @@ def _subselections(nodes: list[FieldNode]) -> list[SelectionSetNode]:
 
 def _uses_variables(node: Node) -> bool:
     """Whether a field's arguments refer to any variable (then they are coerced per request)."""
-    return any(_value_uses_variables(argument.value) for argument in node.arguments or ())  # type: ignore[attr-defined]
-
-
-def _value_uses_variables(value: ValueNode) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, IntValueNode | FloatValueNode | StringValueNode | BooleanValueNode):
-        return False
-    children = getattr(value, "values", None) or [f.value for f in getattr(value, "fields", ())]
-    return any(_value_uses_variables(child) for child in children)
+    return any(uses_variables(argument.value) for argument in node.arguments or ())  # type: ignore[attr-defined]
 
 
 def _late(run: Run) -> Any:

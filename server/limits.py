@@ -32,12 +32,12 @@ from graphql import (
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
 )
 from graphql.execution.values import VariableValues
 
 from graph_data import ShowGraph
 from schema.connections import DEFAULT_PAGE_SIZE
+from server.arguments import variables_in
 from server.cost import included, operation_cost
 from server.settings import PREFIX, Settings
 
@@ -141,26 +141,17 @@ def verdict_inputs(
         node = stack.pop()
         for directive in getattr(node, "directives", None) or ():
             for argument in directive.arguments or ():
-                _variables_in(argument.value, found)
+                found.update(dict.fromkeys(variables_in(argument.value)))
         if isinstance(node, FieldNode):
             for argument in node.arguments or ():
                 if argument.name.value in SIZING_ARGUMENTS:
-                    _variables_in(argument.value, found)
+                    found.update(dict.fromkeys(variables_in(argument.value)))
         selection_set = (
             node if isinstance(node, SelectionSetNode) else getattr(node, "selection_set", None)
         )
         if selection_set is not None:
             stack.extend(selection_set.selections)
     return tuple(found)
-
-
-def _variables_in(value: Any, found: dict[str, None]) -> None:
-    if isinstance(value, VariableNode):
-        found[value.name.value] = None
-    for item in getattr(value, "values", None) or ():
-        _variables_in(item, found)
-    for field in getattr(value, "fields", None) or ():
-        _variables_in(field.value, found)
 
 
 def measure(
