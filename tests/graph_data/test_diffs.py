@@ -17,8 +17,6 @@ from graph_data.changes import (
     FieldChange,
     apply,
     apply_op,
-    edges_to_json,
-    node_to_json,
 )
 from graph_data.diffs import make_change
 from graph_data.edits import (
@@ -32,16 +30,11 @@ from graph_data.edits import (
     update_node,
 )
 from graph_data.kinds import NodeKind, Relation
+from tests.graph_data.graphs import state
 
 ARTICLE = SourceRequest(keys=["source:article"])
 # Sequences of edits tried; SHOWGRAPH_TEST_EXAMPLES raises it for a longer search.
 EXAMPLES = int(os.environ.get("SHOWGRAPH_TEST_EXAMPLES", "40"))
-
-
-def state(model: ShowGraph) -> tuple[Any, ...]:
-    """Everything a graph holds, in an order that does not depend on insertion."""
-    nodes = sorted((node_to_json(model.require(k)) for k in model.graph.nodes), key=repr)
-    return tuple(nodes), tuple(sorted(edges_to_json(model), key=repr))
 
 
 def made(model: ShowGraph, step: Callable[[Edit], Any], note: str = "") -> Change:

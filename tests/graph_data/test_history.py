@@ -23,7 +23,7 @@ from graph_data.edits import (
 from graph_data.history import Filter, HistoryError, PastGraphs, SqliteHistory
 from graph_data.kinds import NodeKind, Relation
 from graph_data.store import JournalStore, MemoryStore, Store
-from tests.graph_data.test_diffs import state
+from tests.graph_data.graphs import state
 
 ARTICLE = SourceRequest(keys=["source:article"])
 

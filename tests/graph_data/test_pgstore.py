@@ -32,7 +32,7 @@ from graph_data.pgstore import (
     migrate,
 )
 from graph_data.store import SNAPSHOT_FORMAT, StoreError, StoreUnavailableError
-from tests.graph_data.test_diffs import state as contents
+from tests.graph_data import graphs
 from tests.graph_data.test_history import run_steps
 from tests.postgres import PostgresCluster
 
@@ -402,6 +402,6 @@ def test_replicas_share_one_history_and_read_the_same_past(
     assert feed == first.history.between(0, one.version) == applied  # B's feed has A's
     assert [c.note for c in feed][:2] == ["step 0", "step 1"]
     for version, expected in enumerate(states):
-        assert contents(PastGraphs(second.history).as_of(two, version)) == expected
+        assert graphs.state(PastGraphs(second.history).as_of(two, version)) == expected
     page, count = second.history.of_node("actor:kit-connor", two.version, None, 10)
     assert ([c.version for c in page], count) == ([7, 2], 2)

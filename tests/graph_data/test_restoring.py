@@ -6,11 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from graph_data import BUILTIN_DATASET, ShowGraph
-from graph_data.changes import edge_to_json, node_to_json
 from graph_data.diffs import make_change
 from graph_data.edits import (
     Edit,
@@ -24,17 +22,10 @@ from graph_data.edits import (
 from graph_data.kinds import NodeKind, Relation
 from graph_data.restoring import RestoreError, restore_to
 from graph_data.store import JournalStore, MemoryStore, Store
+from tests.graph_data.graphs import state
 
 REFERENCE = SourceRequest(keys=["source:reference"])
 GUEST = {"role": "GUEST"}
-
-
-def frozen(model: ShowGraph) -> frozenset[bytes]:
-    """Every node and edge of the graph as comparable JSON: a set, so order does not count."""
-    nodes = (node_to_json(model.require(key)) for key in model.graph.nodes)
-    edges = (edge_to_json(*edge) for edge in model.graph.edges(keys=True, data=True))
-    option = orjson.OPT_SORT_KEYS
-    return frozenset(orjson.dumps(item, option=option) for item in (*nodes, *edges))
 
 
 def commit(store: Store, model: ShowGraph, step: Callable[[Edit], Any]) -> None:
@@ -63,10 +54,10 @@ STEPS: list[Callable[[Edit], Any]] = [
 
 def mutated(store: Store, model: ShowGraph) -> list[frozenset[bytes]]:
     """Run every step; the graph after each version, from version 0 on."""
-    seen = [frozen(model)]
+    seen = [state(model)]
     for step in STEPS:
         commit(store, model, step)
-        seen.append(frozen(model))
+        seen.append(state(model))
     return seen
 
 
@@ -87,13 +78,13 @@ def test_restore_to_every_earlier_version_gives_that_graph_as_one_change(tmp_pat
             "bad edits",
             "showgraph-restore",
         )
-        assert frozen(model) == seen[target]
+        assert state(model) == seen[target]
         assert store.history.between(before, model.version) == [change]
         lines = (data_dir / "journal.jsonl").read_bytes().splitlines()
         assert len(lines) == len(STEPS) + 1  # one line: the restore, nothing rewritten
         # A fresh start replays the restore like any change.
         again = JournalStore(data_dir, BUILTIN_DATASET)
-        assert frozen(again.open()) == seen[target]
+        assert state(again.open()) == seen[target]
         store.close(model)
 
 
@@ -106,10 +97,10 @@ def test_a_restore_is_undone_by_restoring_the_version_before_it(tmp_path: Path) 
     back = restore_to(store, model, latest)
     assert back is not None
     assert back.version == latest + 2
-    assert frozen(model) == seen[latest]
+    assert state(model) == seen[latest]
     # Every version, the restores' included, reads back from the history.
     restore_to(store, model, latest + 1)
-    assert frozen(model) == seen[1]
+    assert state(model) == seen[1]
     store.close(model)
 
 
@@ -125,7 +116,7 @@ def test_another_process_on_the_data_directory_picks_up_a_restore(tmp_path: Path
     change = restore_to(writer, model, 2)
 
     assert follower.catch_up(followed) == [change]
-    assert frozen(followed) == seen[2]
+    assert state(followed) == seen[2]
     assert followed.version == model.version
 
 
@@ -140,7 +131,7 @@ def test_a_restore_undoes_what_another_writer_wrote_first(tmp_path: Path) -> Non
     change = restore_to(mine, model, 3)
     assert change is not None
     assert change.version == len(STEPS) + 1
-    assert frozen(model) == seen[3]
+    assert state(model) == seen[3]
 
 
 def test_a_graph_that_already_equals_the_version_writes_nothing() -> None:
