@@ -90,6 +90,10 @@ class FieldChange:
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "field": self.field, "old": self.old, "new": self.new}
 
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> FieldChange:
+        return cls(str(raw["key"]), str(raw["field"]), raw["old"], raw["new"])
+
 
 class EdgeChangeKind(Enum):
     ADDED = "ADDED"
@@ -113,6 +117,15 @@ class EdgeChange:
             "target": self.target,
             "change": self.change.value,
         }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> EdgeChange:
+        return cls(
+            str(raw["source"]),
+            Relation(raw["relation"]),
+            str(raw["target"]),
+            EdgeChangeKind(raw["change"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,19 +193,8 @@ class Change:
                 result=raw.get("result"),
                 note=str(raw.get("note", "")),
                 undo=tuple(_OPS.validate_python(raw.get("undo", []))),
-                fields=tuple(
-                    FieldChange(str(f["key"]), str(f["field"]), f["old"], f["new"])
-                    for f in raw.get("fields", [])
-                ),
-                edges=tuple(
-                    EdgeChange(
-                        str(e["source"]),
-                        Relation(e["relation"]),
-                        str(e["target"]),
-                        EdgeChangeKind(e["change"]),
-                    )
-                    for e in raw.get("edges", [])
-                ),
+                fields=tuple(map(FieldChange.from_json, raw.get("fields", []))),
+                edges=tuple(map(EdgeChange.from_json, raw.get("edges", []))),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"not a valid change: {error}") from None

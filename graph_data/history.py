@@ -198,11 +198,6 @@ class SqliteHistory:
         db.execute("DELETE FROM touched WHERE version <= ?", (upto - keep,))
         db.execute("COMMIT")
 
-    def latest(self) -> int:
-        """The newest version kept (0 when none)."""
-        (latest,) = self._connection().execute("SELECT max(version) FROM changes").fetchone()
-        return latest or 0
-
     def checkpoint(self) -> None:
         """Make every change added so far durable in the database file itself."""
         self._connection().execute("PRAGMA wal_checkpoint(FULL)")

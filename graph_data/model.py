@@ -372,8 +372,9 @@ class ShowGraph:
             for u, edges in list(self.graph._pred[key].items()):
                 for relation in list(edges):
                     self._drop_edge(u, key, relation)
-        kind = self.graph._node.get(key, {}).get("kind")
-        self._unname(self.graph._node.get(key, {}).get("node"))
+        attrs = self.graph._node.get(key, {})
+        kind = attrs.get("kind")
+        self._unname(attrs.get("node"))
         self.graph.remove_node(key)
         if kind is not None:
             self._counts[kind] -= 1
