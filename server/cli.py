@@ -540,6 +540,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _add_restore(commands: Any) -> None:
+    from graph_data.restoring import WRITER
+
     command = commands.add_parser(
         "restore",
         help="make the graph equal to a past version, as one new change",
@@ -554,9 +556,7 @@ def _add_restore(commands: Any) -> None:
         "--to-version", type=int, required=True, metavar="N", help="the version to restore"
     )
     command.add_argument("--note", default="", help="why: kept in the history with the change")
-    command.add_argument(
-        "--writer", default="showgraph-restore", help="who the change says made it"
-    )
+    command.add_argument("--writer", default=WRITER, help="who the change says made it")
     _store_flags(command)
     command.set_defaults(run=_restore)
 
