@@ -209,7 +209,7 @@ def test_a_merge_that_would_break_a_rule_changes_nothing(tmp_path: Path) -> None
 def exported(tmp_path: Path) -> tuple[Path, list[Change], list[Any]]:
     """A node-link export with history of a data directory after a run of mutations.
 
-    Also the graph after each version (``frozen``), from version 0 on.
+    Also the graph after each version (``state``), from version 0 on.
     """
     from graph_data.formats import export_graph
     from tests.graph_data.test_restoring import mutated
@@ -228,7 +228,6 @@ def test_a_history_starts_a_new_store_with_the_same_versions(
     exported: tuple[Path, list[Change], list[Any]], tmp_path: Path
 ) -> None:
     from graph_data.history import PastGraphs
-    from tests.graph_data.test_restoring import frozen
 
     path, changes, seen = exported
     incoming, history = read_export(path)
@@ -241,8 +240,8 @@ def test_a_history_starts_a_new_store_with_the_same_versions(
     assert model.version == len(changes)
     assert store.history.between(0, model.version) == changes  # writers, times, notes, undos
     past = PastGraphs(store.history)
-    assert [frozen(past.as_of(model, v)) for v in range(model.version + 1)] == seen
-    assert frozen(JournalStore(tmp_path / "new", BUILTIN_DATASET).open()) == seen[-1]
+    assert [state(past.as_of(model, v)) for v in range(model.version + 1)] == seen
+    assert state(JournalStore(tmp_path / "new", BUILTIN_DATASET).open()) == seen[-1]
 
 
 def _refused(store: JournalStore, path: Path, history: list[Any], match: str) -> None:
@@ -302,7 +301,6 @@ def test_a_history_starts_a_new_postgresql_database(
     exported: tuple[Path, list[Change], list[Any]], pg_dsn: str
 ) -> None:
     from graph_data.pgstore import PostgresStore
-    from tests.graph_data.test_restoring import frozen
 
     path, changes, seen = exported
     incoming, history = read_export(path)
@@ -317,6 +315,6 @@ def test_a_history_starts_a_new_postgresql_database(
     followed = replica.open()
     try:
         assert followed.version == len(changes)
-        assert frozen(followed) == seen[-1]
+        assert state(followed) == seen[-1]
     finally:
         replica.close(followed)
