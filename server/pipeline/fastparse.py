@@ -133,7 +133,7 @@ class _Location(Location):
 
     __slots__ = ()
 
-    @property  # type: ignore[override]
+    @property
     def start_token(self) -> Token:
         try:
             return _START_TOKEN.__get__(self, Location)  # type: ignore[no-any-return]
@@ -146,7 +146,7 @@ class _Location(Location):
     def start_token(self, token: Token) -> None:
         _START_TOKEN.__set__(self, token)
 
-    @property  # type: ignore[override]
+    @property
     def end_token(self) -> Token:
         try:
             return _END_TOKEN.__get__(self, Location)  # type: ignore[no-any-return]
@@ -200,12 +200,12 @@ class _DocumentLocation(Location):
 
     __slots__ = ()
 
-    @property  # type: ignore[override]
-    def start_token(self) -> Token:
+    @property
+    def start_token(self) -> Token:  # type: ignore[override]
         return Token(TokenKind.SOF, 0, 0, 0, 0)
 
-    @property  # type: ignore[override]
-    def end_token(self) -> Token:
+    @property
+    def end_token(self) -> Token:  # type: ignore[override]
         line, column = self.source.get_location(self.end)
         return Token(TokenKind.EOF, self.end, self.end, line, column)
 
@@ -488,12 +488,11 @@ class _Builder:
     def field(self) -> FieldNode:
         tokens = self.tokens
         first = self.i
-        alias: NameNode | None = self.name()
+        name = self.name()
+        alias: NameNode | None = None
         if tokens[self.i] == ":":
             self.i += 1
-            name = self.name()
-        else:
-            alias, name = None, alias
+            alias, name = name, self.name()
         arguments = self.arguments(False) if tokens[self.i] == "(" else None
         directives = self.directives(False) if tokens[self.i] == "@" else None
         selection_set = self.selection_set() if tokens[self.i] == "{" else None
