@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, execute, parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph_data import ShowGraph, load_graph
 from graph_data.generate import generate, shows_for_nodes, write_dataset
@@ -194,3 +196,36 @@ def test_filtered_listings_are_estimated_as_their_page_and_allowed(
     requested = cost(graphql_schema, generated, query, variables)
     actual = resolved(graphql_schema, generated, query, **variables)
     assert 0 < actual <= requested <= 50_000, (requested, actual)
+
+
+def keys_in(value: Any) -> int:
+    """The definition ``actual_cost`` counts by: every key of every object within."""
+    if isinstance(value, dict):
+        return sum(1 + keys_in(inner) for inner in value.values())
+    if isinstance(value, list):
+        return sum(keys_in(inner) for inner in value)
+    return 0
+
+
+ANSWERS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(data=st.dictionaries(st.sampled_from(["a", "b", "__typename", "__schema"]), ANSWERS))
+def test_the_actual_cost_counts_every_key_of_every_object(data: dict[str, Any]) -> None:
+    """Introspection at the root counts 1 a field, as in the estimate; the rest by keys."""
+    operation = select_operation(parse_document("{ a b __typename __schema }", 100, 1000), None)
+    expected = sum(1 if key.startswith("__") else 1 + keys_in(v) for key, v in data.items())
+    assert actual_cost(data, operation) == expected
+
+
+def test_the_actual_cost_of_an_answer_nested_past_the_stack() -> None:
+    operation = select_operation(parse_document("{ a }", 100, 1000), None)
+    deep: Any = {"x": 1}
+    for _ in range(5000):
+        deep = {"x": [deep]}
+    assert actual_cost({"a": deep}, operation) == 5002
