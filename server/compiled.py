@@ -73,6 +73,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
 from server.arguments import argument_coercer, converter_of, uses_variables
+from server.cost import alias_free_text, spreads_fragments
 from server.executor import ExecutionTimeoutError
 
 MAX_INT = 2**31 - 1
@@ -830,11 +831,8 @@ def _shape_of(parent: GraphQLObjectType, nodes: list[FieldNode]) -> tuple[str, s
     if len(nodes) != 1:
         return None
     node = nodes[0]
-    loc, name = node.loc, node.name.loc
-    if loc is None or name is None:
-        return None
-    text = loc.source.body[name.start : loc.end]
-    if "..." in text and _spreads_fragments(node.selection_set):
+    text = alias_free_text(node)
+    if text is None or ("..." in text and spreads_fragments(node.selection_set)):
         return None
     return parent.name, text
 
@@ -842,18 +840,6 @@ def _shape_of(parent: GraphQLObjectType, nodes: list[FieldNode]) -> tuple[str, s
 def _text_of(node: FieldNode) -> str:
     assert node.loc is not None  # _shape_of found it
     return node.loc.source.body
-
-
-def _spreads_fragments(selection_set: SelectionSetNode | None) -> bool:
-    """Whether a named fragment is spread anywhere in ``selection_set``."""
-    stack = [selection_set]
-    while stack:
-        current = stack.pop()
-        for selection in current.selections if current is not None else ():
-            if isinstance(selection, FragmentSpreadNode):
-                return True
-            stack.append(selection.selection_set)  # type: ignore[attr-defined]
-    return False
 
 
 def _subselections(nodes: list[FieldNode]) -> list[SelectionSetNode]:

@@ -15,7 +15,7 @@ from graph_data.kinds import NodeKind
 from schema import build_schema
 from schema.relay import encode_key
 from server.context import RequestContext
-from server.cost import actual_cost, operation_cost
+from server.cost import actual_cost, field_costs_of, operation_cost
 from server.pipeline.documents import parse_document
 from server.pipeline.operations import select_operation
 from server.pipeline.variables import coerce_variables
@@ -112,6 +112,7 @@ def test_lists_follow_the_graph_as_it_changes(graphql_schema: GraphQLSchema) -> 
     season = next(iter(graph.nodes_of(NodeKind.SEASON)))
     show = graph.season_show(season.key)
     graph.remove_edge(show.key, season.key, "HAS_SEASON")  # type: ignore[arg-type]
+    graph.version += 1  # as every change does (graph_data.changes): kept costs key on it
     assert cost(graphql_schema, graph, query) == before - 1  # one season fewer at most
 
 
@@ -229,3 +230,29 @@ def test_the_actual_cost_of_an_answer_nested_past_the_stack() -> None:
     for _ in range(5000):
         deep = {"x": [deep]}
     assert actual_cost({"a": deep}, operation) == 5002
+
+
+def test_a_kept_field_cost_is_what_a_fresh_estimate_gives(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph
+) -> None:
+    """A document sharing fields with a known one (another alias) costs them from
+    ``FieldCosts``; its estimate is what it would be without them."""
+    queries = [*ORDINARY, "{ shows { nodes { ... on Node { id } ... on Show { name } } } }"]
+    for query in queries:
+        aliased = query.replace("{ ", "{ again: ", 1)
+        cost(graphql_schema, heartstopper, query)  # its fields' costs are kept
+        kept = cost(graphql_schema, heartstopper, aliased)
+        field_costs_of(heartstopper).clear()
+        assert (
+            kept
+            == cost(graphql_schema, heartstopper, aliased)
+            == cost(graphql_schema, heartstopper, query)
+        ), query
+
+
+def test_fields_with_variables_are_costed_with_each_requests_values(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph
+) -> None:
+    query = "query ($n: Int) { KEY: actors(first: $n) { nodes { name } } }"
+    for alias, n in (("a", 1), ("b", 3), ("c", 1)):
+        assert cost(graphql_schema, heartstopper, query.replace("KEY", alias), {"n": n}) == 2 + n
