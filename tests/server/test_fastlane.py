@@ -7,6 +7,7 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 from starlette.testclient import TestClient
 
@@ -217,3 +218,70 @@ def test_known_answers_are_counted_in_the_metrics(client: TestClient) -> None:
         if line.startswith("showgraph_graphql_requests_total") and 'operation="Counted"' in line
     )
     assert line.endswith(" 3.0")
+
+
+NAMED = "query Named($n: String!) { actors(where: {name: {eq: $n}}) { nodes { name } } }"
+
+
+def posted(query: str, variables: object = None, **more: object) -> bytes:
+    return orjson.dumps({"query": query, "variables": variables, **more})
+
+
+def full_path_answer(graph: ShowGraph, settings: Settings, body: bytes) -> Any:
+    """What a server that never saw the document answers these bytes (parsed for once)."""
+    with TestClient(create_app(settings, graph=graph)) as fresh:
+        response = fresh.post("/graphql", content=body, headers=dict(POSTED))
+        return response.status_code, response.json()
+
+
+def test_a_known_document_with_new_variables_skips_the_full_path(
+    graph: ShowGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings()
+    with TestClient(create_app(settings, graph=graph)) as client:
+        for _ in range(2):  # kept from its second sighting
+            client.post("/graphql", content=posted(NAMED, {"n": "x"}), headers=dict(POSTED))
+        for name in ["Kit Connor", "kit connor", "Nobody", "Joe Locke"]:
+            body = posted(NAMED, {"n": name})
+            start, answer = known_answer(client, POSTED, body)
+            assert start["status"] == 200
+            assert orjson.loads(answer["body"]) == full_path_answer(graph, settings, body)[1]
+        # Its exact bytes are remembered too, and the same variables in other bytes
+        # come from the response cache.
+        endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+        monkeypatch.setattr(endpoint.pipeline, "execute", None)  # must not run again
+        _, again = known_answer(client, POSTED, posted(NAMED, {"n": "Joe Locke"}))
+        spaced = b'{"variables": {"n": "Joe Locke"}, "query": "' + NAMED.encode() + b'"}'
+        _, cached = known_answer(client, POSTED, spaced)
+        assert again["body"] == cached["body"] == answer["body"]
+
+
+def test_what_the_full_path_would_refuse_or_read_otherwise_takes_it(graph: ShowGraph) -> None:
+    settings = Settings(max_cost=12)
+    sized = "query Sized($n: Int) { actors(first: $n) { nodes { name characters { name } } } }"
+    with TestClient(create_app(settings, graph=graph)) as client:
+        for query in (NAMED, sized):
+            for _ in range(2):
+                variables = {"n": "Kit Connor"} if query == NAMED else {"n": 1}
+                client.post("/graphql", content=posted(query, variables), headers=dict(POSTED))
+        assert known_answer(client, POSTED, posted(sized, {"n": 2})) is not None
+        refused = [
+            posted(NAMED, {"n": 5}),  # a variable of the wrong type
+            posted(NAMED, {}),  # a required variable missing
+            posted(NAMED, ["Kit Connor"]),  # variables not an object
+            posted(NAMED, {"n": "Kit Connor"}, operationName="Other"),
+            posted(NAMED, {"n": "Kit Connor"}, operationName=5),
+            posted(NAMED, {"n": "Kit Connor"}, extensions={"persistedQuery": {}}),
+            posted(sized, {"n": 100}),  # over max_cost with this variable
+            b'{"query": "' + NAMED.encode() + b'", "variables": ',  # not JSON
+        ]
+        for body in refused:
+            assert known_answer(client, POSTED, body) is None, body
+            response = client.post("/graphql", content=body, headers=dict(POSTED))
+            assert "errors" in response.json(), body
+        over = client.post("/graphql", content=posted(sized, {"n": 100}), headers=dict(POSTED))
+        assert over.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+        # Other headers, or a token, are other requests.
+        body = posted(NAMED, {"n": "Joe Locke"})
+        assert known_answer(client, [(b"accept", b"application/json"), POSTED[1]], body) is None
+        assert known_answer(client, [*POSTED, (b"authorization", b"Bearer x")], body) is None
