@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from graph_data import ShowGraph
@@ -285,3 +287,63 @@ def test_what_the_full_path_would_refuse_or_read_otherwise_takes_it(graph: ShowG
         body = posted(NAMED, {"n": "Joe Locke"})
         assert known_answer(client, [(b"accept", b"application/json"), POSTED[1]], body) is None
         assert known_answer(client, [*POSTED, (b"authorization", b"Bearer x")], body) is None
+
+
+MIXED = (
+    "query Mixed($names: [String!], $first: Int, $contains: String) { actors(first: $first, "
+    "where: {name: {in: $names, contains: $contains}}) { totalCount nodes { name } } }"
+)
+_ODD = st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=8)
+_NAMES = st.lists(st.sampled_from(["Kit Connor", "joe locke", "Nobody"]), max_size=4)
+_VALID = st.fixed_dictionaries(
+    {},
+    optional={
+        "names": st.none() | _NAMES | st.sampled_from(["Kit Connor", ""]),
+        "first": st.none() | st.integers(min_value=0, max_value=30),
+        "contains": st.none() | st.sampled_from(["o", "KIT", "zz"]),
+    },
+)
+_VARIABLES = st.fixed_dictionaries(
+    {},
+    optional={
+        "names": st.none()
+        | st.text(max_size=12)
+        | st.lists(st.sampled_from(["Kit Connor", "joe locke", "Nobody"]) | _ODD, max_size=4),
+        "first": st.none() | st.integers(min_value=-5, max_value=2**40) | _ODD,
+        "contains": st.none() | st.sampled_from(["o", "KIT", "zz"]) | _ODD,
+        "unused": _ODD,
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def mixed_client(graph: ShowGraph) -> Iterator[TestClient]:
+    """A server without a response cache that has seen ``MIXED`` twice: it knows it."""
+    with TestClient(create_app(Settings(cache_bytes=0), graph=graph)) as client:
+        for _ in range(2):
+            client.post("/graphql", content=posted(MIXED, {}), headers=dict(POSTED))
+        yield client
+
+
+def test_new_variables_answer_as_the_full_path_does(mixed_client: TestClient) -> None:
+    """The known-document lane against the full path, over generated variables; both
+    answered and refused ones must come up."""
+    lanes: list[bool] = []
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(variables=_VALID | _VARIABLES | st.lists(_ODD, max_size=2) | _ODD)
+    def check(variables: Any) -> None:
+        body = posted(MIXED, variables)
+        lane = known_answer(mixed_client, POSTED, body)
+        # If-None-Match sends a POST the full path, and changes nothing else of its answer.
+        headers = {**dict(POSTED), "if-none-match": "x"}
+        full = mixed_client.post("/graphql", content=body, headers=headers)
+        lanes.append(lane is not None)
+        if lane is None:
+            assert "data" not in full.json(), full.json()  # refused before running
+        else:
+            assert (lane[0]["status"], lane[1]["body"]) == (full.status_code, full.content)
+
+    check()
+    assert lanes.count(True) >= 10, lanes
+    assert lanes.count(False) >= 10, lanes
