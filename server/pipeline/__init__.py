@@ -20,7 +20,10 @@ its own:
 Serializing and caching answers are the transport's, as they differ between
 an HTTP body and a WebSocket message. A request refused before execution
 raises ``Refused`` with the errors to answer; a persisted query is registered
-only once its document has validated.
+only once its document has validated. A request like one answered before
+enters later: its exact bytes at execution (``prepared_again``), a POST of
+the same document, operation and headers with new variables at stage 5
+(``prepared_with``), since the stages before gave their verdict on it then.
 """
 
 from __future__ import annotations
