@@ -91,7 +91,7 @@ class _TimedOutError(Exception):
 class Run:
     """One execution of a plan: what changes from one request to the next."""
 
-    __slots__ = ("arguments", "context", "deadline", "infos", "plan", "variables")
+    __slots__ = ("arguments", "context", "deadline", "fields", "infos", "plan", "variables")
 
     def __init__(
         self, plan: Plan, context: Any, variables: VariableValues | None, deadline: float
@@ -102,6 +102,7 @@ class Run:
         self.deadline = deadline
         self.infos: dict[int, Info] = {}
         self.arguments: dict[int, dict[str, Any]] = {}
+        self.fields = 0  # keys of the objects made so far: the actual cost, counted as it runs
 
     def info(self, resolver: FieldResolver) -> Info:
         """Strawberry's info for a field, made once per request (resolvers read its context)."""
@@ -406,7 +407,12 @@ class SelectionPlan:
             else:
                 names.update(written[1])
                 entries.append(f"k{i}: {written[0]}")
-        source = "def walk(source, run):\n    return {" + ", ".join(entries) + "}\n"
+        # Each object made adds its keys to the actual cost (``Plan.execute``), so the
+        # answer need not be walked again to count them (8 µs for the small query's).
+        source = (
+            f"def walk(source, run):\n    run.fields += {len(entries)}\n"
+            "    return {" + ", ".join(entries) + "}\n"
+        )
         exec(CODE.get(source, compile_missing), names)  # our own text
         return cls(names["walk"])
 
@@ -579,8 +585,12 @@ class Plan:
 
     # --- running -----------------------------------------------------------------------
 
-    def execute(self, context: Any, variables: VariableValues, timeout: float) -> dict[str, Any]:
-        """The ``data`` of a successful run; ``UnsupportedError`` (or any error) when it is not one.
+    def execute(
+        self, context: Any, variables: VariableValues, timeout: float
+    ) -> tuple[dict[str, Any], int]:
+        """The ``data`` of a successful run and the fields it resolved (one per key of
+        every object in it, what ``server.cost.actual_cost`` counts of an answer);
+        ``UnsupportedError`` (or any error) when it is not one.
 
         ``variables`` are coerced already (``server.pipeline.variables``). Raises
         ``ExecutionTimeoutError`` past ``timeout`` seconds, as the ordinary
@@ -591,7 +601,8 @@ class Plan:
         run = Run(self, context, coerced, deadline)
         try:
             run.check_deadline()
-            return self.root.walk(None, run)
+            data = self.root.walk(None, run)
+            return data, run.fields
         except _TimedOutError:
             raise ExecutionTimeoutError(timeout) from None
 

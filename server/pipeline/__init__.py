@@ -44,7 +44,7 @@ from server.context import RequestContext
 from server.cost import actual_cost
 from server.limits import analyse, verdict_inputs
 from server.pipeline.documents import Document, Documents
-from server.pipeline.execution import Executor
+from server.pipeline.execution import CountedResult, Executor
 from server.pipeline.operations import select_operation
 from server.pipeline.validation import Validator
 from server.pipeline.variables import VariablesError, coerce_variables
@@ -393,7 +393,10 @@ class Pipeline:
 
         The budget was charged the estimate; what the query did not use goes back.
         """
-        actual = actual_cost(result.data, prepared.operation)
+        if isinstance(result, CountedResult):  # a plan counted them as it ran
+            actual = result.fields
+        else:
+            actual = actual_cost(result.data, prepared.operation)
         cost: dict[str, Any] = {
             "requested": prepared.cost,
             "actual": actual,

@@ -40,6 +40,7 @@ from schema.relay import encode_key
 from server.app import create_app, served_schema
 from server.compiled import Plan, UnsupportedError, compile_query
 from server.context import RequestContext
+from server.cost import actual_cost
 from server.executor import ExecutionTimeoutError
 from server.pipeline.documents import Documents, parse_document
 from server.pipeline.execution import Executor
@@ -141,16 +142,28 @@ def plan_of(query: str) -> Plan:
 
 
 def run_plan(plan: Plan, graph: ShowGraph, variables: dict[str, Any] | None) -> Any:
+    """The plan's data, once its count of the fields resolved is checked against the answer."""
     coerced = coerce_variables(SCHEMA._schema, plan.operation, variables, hide_suggestions=False)
-    return plan.execute(context(graph), coerced, 10)
+    try:
+        data, fields = plan.execute(context(graph), coerced, 10)
+    except Exception as error:
+        raise PlanFailedError from error
+    assert fields == actual_cost(data, plan.operation)  # counted as it ran, as the answer says
+    return data
+
+
+class PlanFailedError(Exception):
+    """A plan raised (its ``__cause__``): the tests look at which error it was."""
 
 
 def both_ways(graph: ShowGraph, query: str, variables: dict[str, Any] | None) -> tuple[Any, Any]:
     """(graphql-core's result, the plan's data or the exception it raised)."""
     result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context(graph))
-    try:
+    try:  # the test looks at which error it was, compiling or running
         planned: Any = run_plan(plan_of(query), graph, variables)
-    except Exception as error:  # the test looks at which one it was
+    except PlanFailedError as failed:
+        planned = failed.__cause__
+    except Exception as error:
         planned = error
     return result, planned
 
