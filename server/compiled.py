@@ -580,8 +580,12 @@ class Plan:
         # False: built from code compiled before only (``NotCompiledError`` if it needs
         # more). Only while building: types met later (of an interface) compile as needed.
         self.compile_missing = compile_missing
-        self.root = self._selection(root, [operation.selection_set])
-        self.compile_missing = True
+        try:
+            self.root = self._selection(root, [operation.selection_set])
+        finally:
+            # Even when building stopped at new code: the fields built until then are
+            # shared (``SharedFields``), and their abstract types compile as they run.
+            self.compile_missing = True
 
     # --- running -----------------------------------------------------------------------
 
@@ -791,6 +795,8 @@ class Plan:
             if complete is None:
                 try:
                     complete = self._concrete(type_, type(value), nodes)
+                except NotCompiledError:
+                    raise  # not a verdict on the type: a later run may compile it
                 except UnsupportedError as error:
                     complete = _refuse(str(error))
                 by_class[type(value)] = complete
