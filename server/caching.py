@@ -16,13 +16,17 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 
 APQ_VERSION = 1
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def response_key(
@@ -94,6 +98,8 @@ class ResponseCache:
 
 # (method, body or query string, Accept, Content-Type, graph version)
 RequestBytes = tuple[str, bytes, bytes, bytes, int]
+# (document text, operationName, Accept, Content-Type) of a POST
+DocumentKey = tuple[str, str | None, bytes, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,43 +121,67 @@ class KnownRequest:
     cost: int  # the estimate at this graph version
 
 
-class KnownRequests:
-    """Request bytes parsed once, so that a repeat is answered without parsing them again.
+@dataclass(frozen=True, slots=True)
+class KnownDocument:
+    """What an anonymous POST's document, operation and headers were found to ask.
+
+    The stages before coercing variables (persisted query, parse, operation,
+    transport, validation) give one verdict for one document, operation name
+    and set of headers, whatever the variables; a request that differs from
+    an answered one only in its variables starts from here.
+    """
+
+    operation: str | None  # the name of the operation it runs, for metrics
+    label: str  # the operation as log records name it
+    media_type: str  # what its Accept header chose
+    text: str  # the document (the parsed-document cache's own string)
+    operation_name: str | None  # as the request asked
+
+
+class KnownRequests(Generic[K, V]):
+    """Requests read once, so that a repeat is answered without reading them again.
 
     A client repeating a query sends the same bytes; what they ask (the cache
     key, the document to run) is then known without decoding JSON, reading the
-    document or hashing it again. Keys are ``RequestBytes``: only anonymous
-    requests are remembered, as their answer is the same for everyone, and a
-    write makes every older entry unreachable. Bounded in the bytes of the
-    remembered requests, and in their number.
+    document or hashing it again (``RequestBytes`` to ``KnownRequest``). A
+    client sending new variables sends the same document: what it asks is
+    known but for its variables (``DocumentKey`` to ``KnownDocument``). Only
+    anonymous requests are remembered, as their answer is the same for
+    everyone. Bounded in the bytes of the remembered keys (``size``), and in
+    their number.
     """
 
-    def __init__(self, max_bytes: int, max_entries: int = 4096) -> None:
+    def __init__(self, max_bytes: int, size: Callable[[K], int], max_entries: int = 4096) -> None:
         self.max_bytes = max_bytes
+        self.size = size
         self.max_entries = max_entries
-        self._entries: OrderedDict[RequestBytes, KnownRequest] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, raw: RequestBytes) -> KnownRequest | None:
-        return self._entries.get(raw)
+    def get(self, key: K) -> V | None:
+        return self._entries.get(key)
 
-    def put(self, raw: RequestBytes, known: KnownRequest) -> None:
-        size = _size(raw)
+    def put(self, key: K, known: V) -> None:
+        size = self.size(key)
         if size > self.max_bytes // 4:
             return
         with self._lock:
-            if self._entries.pop(raw, None) is not None:
+            if self._entries.pop(key, None) is not None:
                 self._bytes -= size
-            self._entries[raw] = known
+            self._entries[key] = known
             self._bytes += size
             while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
                 old, _ = self._entries.popitem(last=False)
-                self._bytes -= _size(old)
+                self._bytes -= self.size(old)
 
 
-def _size(raw: RequestBytes) -> int:
+def request_bytes_size(raw: RequestBytes) -> int:
     return 2 * len(raw[1]) + len(raw[2]) + len(raw[3])  # the bytes, and the document text
+
+
+def document_key_size(key: DocumentKey) -> int:
+    return len(key[0]) + len(key[2]) + len(key[3])
 
 
 class PersistedQueryError(Exception):

@@ -25,9 +25,14 @@ from graph_data import ShowGraph
 from server.bodylimit import BodyTooLargeError
 from server.caching import (
     CachedResponse,
+    DocumentKey,
+    KnownDocument,
     KnownRequest,
     KnownRequests,
+    RequestBytes,
     ResponseCache,
+    document_key_size,
+    request_bytes_size,
     response_key,
 )
 from server.errors import format_error, masked_entry, result_body
@@ -51,8 +56,10 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 STATIC_PREFIX = "/static/graphiql"
 
-# Bytes of anonymous requests remembered with what they ask (``known_answer``).
+# Bytes of anonymous requests, and of their documents, remembered with what they
+# ask (``known_answer``).
 KNOWN_REQUEST_BYTES = 4 * 2**20
+KNOWN_DOCUMENT_BYTES = 4 * 2**20
 
 logger = logging.getLogger("showgraph.http")
 
@@ -151,7 +158,12 @@ class GraphQLEndpoint:
         self.cache_control = cache_control
         self.observer = observer
         self.cors = cors
-        self.known = KnownRequests(KNOWN_REQUEST_BYTES)
+        self.known: KnownRequests[RequestBytes, KnownRequest] = KnownRequests(
+            KNOWN_REQUEST_BYTES, request_bytes_size
+        )
+        self.known_documents: KnownRequests[DocumentKey, KnownDocument] = KnownRequests(
+            KNOWN_DOCUMENT_BYTES, document_key_size
+        )
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request, body: bytes | None = None) -> Response:
@@ -322,7 +334,8 @@ class GraphQLEndpoint:
         key: str | None,
         media_type: str,
     ) -> None:
-        """Remember what an anonymous query's bytes ask, for ``known_answer``."""
+        """Remember what an anonymous query's bytes (and a POST's document) ask, for
+        ``known_answer``."""
         if request.state.token_name is not None or self.buckets is not None:
             return
         if request.method == "HEAD":  # never asked again by the fast lane (GET and POST only)
@@ -335,30 +348,36 @@ class GraphQLEndpoint:
         payload = scope["query_string"] if request.method == "GET" else await request.body()
         accept = _first_header(scope, b"accept") or b""
         content_type = _first_header(scope, b"content-type") or b""
-        known = KnownRequest(
-            key,
-            prepared.name,
-            operation_label(prepared.name),
-            media_type,
-            prepared.document.text,
-            prepared.request.operation_name,
-            prepared.variables,
-            prepared.cost,
-        )
-        self.known.put((request.method, payload, accept, content_type, version), known)
+        raw = (request.method, payload, accept, content_type, version)
+        self.known.put(raw, _request_prepared(prepared, key, media_type))
+        if request.method == "POST":
+            name = prepared.name
+            known = KnownDocument(
+                name,
+                operation_label(name),
+                media_type,
+                prepared.document.text,
+                prepared.request.operation_name,
+            )
+            self.known_documents.put(
+                (known.text, known.operation_name, accept, content_type), known
+            )
 
     async def known_answer(self, scope: Scope, payload: bytes) -> tuple[Message, Message] | None:
-        """The answer to request bytes prepared before, found without reading them again.
+        """The answer to a request like one prepared before, found with less reading.
 
         For anonymous requests (no Authorization or If-None-Match) on a server
-        without rate limits, whose exact bytes, Accept and Content-Type were
-        answered at this graph version: the cached answer, unless the client
-        asks for a fresh one or the cache no longer holds it; else the answer
-        of executing what those bytes were prepared into (the pipeline's
-        stages before execution gave the same verdict for the same bytes at
-        the same version). Either is what the full path would answer, as the
-        ``http.response.start`` and body messages. None when the request must
-        go the full path. ``payload`` is the POST body or the GET query string.
+        without rate limits: when their exact bytes, Accept and Content-Type
+        were answered at this graph version, the cached answer (unless the
+        client asks for a fresh one or the cache no longer holds it), else the
+        answer of executing what those bytes were prepared into (the
+        pipeline's stages before execution gave the same verdict for the same
+        bytes at the same version). When only the variables of a POST are
+        new, its document, operation and headers still say what stages 1-4
+        said (``_known_document``). Either way it is what the full path would
+        answer, as the ``http.response.start`` and body messages. None when
+        the request must go the full path. ``payload`` is the POST body or the
+        GET query string.
         """
         if self.buckets is not None:
             return None
@@ -373,40 +392,114 @@ class GraphQLEndpoint:
                 content_type = value if content_type is None else content_type
             elif name == b"cache-control":
                 cache_control = value if cache_control is None else cache_control
-        raw = (scope["method"], payload, accept or b"", content_type or b"", self.graph.version)
-        known = self.known.get(raw)
-        if known is None:
+        accept, content_type = accept or b"", content_type or b""
+        version = self.graph.version
+        method = scope["method"]
+        known = self.known.get((method, payload, accept, content_type, version))
+        if known is not None:
+            answered = await self._known_request(known, _asks_fresh(cache_control))
+        elif method == "POST":
+            answered = await self._known_document(
+                payload, accept, content_type, _asks_fresh(cache_control), version
+            )
+        else:
             return None
-        codes: tuple[object, ...] = ()
-        answer = None
-        if known.key is not None and self.cache is not None and not _asks_fresh(cache_control):
-            answer = self.cache.get(known.key)
-        if answer is None:
-            prepared = self.pipeline.prepared_again(known)
-            if prepared is None:
-                return None
-            operation_var.set(known.label)
-            result = await self.pipeline.execute(prepared)
-            status = _status(result, known.media_type)
-            answer, codes = self._completed(result, status, known.media_type, known.key)
+        if answered is None:
+            return None
+        operation, answer, codes = answered
         headers = [
             (b"content-length", str(len(answer.body)).encode()),
             (b"content-type", answer.media_type.encode()),
         ]
-        if scope["method"] == "GET":  # anonymous: Authorization sends it the full path
+        if method == "GET":  # anonymous: Authorization sends it the full path
             headers += [
                 (b"etag", _etag_of(answer).encode()),
                 (b"cache-control", self.cache_control.encode()),
             ]
         headers.append((b"vary", vary(self.cors, has_origin=False).encode()))
         duration = time.perf_counter() - started
-        self._tell(
-            Observation(
-                scope["method"], scope["path"], known.operation, answer.status, duration, codes
-            )
-        )
+        self._tell(Observation(method, scope["path"], operation, answer.status, duration, codes))
         start = {"type": "http.response.start", "status": answer.status, "headers": headers}
         return start, {"type": "http.response.body", "body": answer.body}
+
+    async def _known_request(
+        self, known: KnownRequest, fresh: bool
+    ) -> tuple[str | None, CachedResponse, tuple[object, ...]] | None:
+        """The answer to request bytes answered before: cached, or run from what they were
+        prepared into."""
+        if known.key is not None and self.cache is not None and not fresh:
+            cached = self.cache.get(known.key)
+            if cached is not None:
+                return known.operation, cached, ()
+        prepared = self.pipeline.prepared_again(known)
+        if prepared is None:
+            return None
+        operation_var.set(known.label)
+        result = await self.pipeline.execute(prepared)
+        status = _status(result, known.media_type)
+        answer, codes = self._completed(result, status, known.media_type, known.key)
+        return known.operation, answer, codes
+
+    async def _known_document(
+        self, payload: bytes, accept: bytes, content_type: bytes, fresh: bool, version: int
+    ) -> tuple[str | None, CachedResponse, tuple[object, ...]] | None:
+        """The answer to a POST of a known document with new variables, or None.
+
+        The body must be one the full path would read the same way (a JSON
+        object with a string ``query``, ``variables`` an object or null,
+        ``operationName`` a string or null, no ``extensions``); anything else,
+        and any refusal, goes the full path, which words the error. What the
+        full path does after preparing, this does too: the response cache,
+        execution, and remembering the exact bytes.
+        """
+        try:
+            body = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return None
+        if type(body) is not dict or body.get("extensions") is not None:
+            return None
+        query, variables = body.get("query"), body.get("variables")
+        operation_name = body.get("operationName")
+        if not isinstance(query, str) or not (variables is None or type(variables) is dict):
+            return None
+        if not (operation_name is None or isinstance(operation_name, str)):
+            return None
+        known = self.known_documents.get((query, operation_name, accept, content_type))
+        if known is None:
+            return None
+        prepared = self.pipeline.prepared_with(known, variables)
+        if prepared is None:
+            return None
+        operation_var.set(known.label)
+        media_type = known.media_type
+        key = None
+        if self.cache is not None and prepared.kind is OperationType.QUERY:
+            scope = f"public|{media_type}"
+            key = response_key(known.text, operation_name, variables, scope, version)
+            cached = None if fresh else self.cache.get(key)
+            if cached is not None:
+                self._remember_bytes(payload, accept, content_type, version, known, prepared, key)
+                return known.operation, cached, ()
+        result = await self.pipeline.execute(prepared)
+        status = _status(result, media_type)
+        answer, codes = self._completed(result, status, media_type, key)
+        if not result.errors:
+            self._remember_bytes(payload, accept, content_type, version, known, prepared, key)
+        return known.operation, answer, codes
+
+    def _remember_bytes(
+        self,
+        payload: bytes,
+        accept: bytes,
+        content_type: bytes,
+        version: int,
+        known: KnownDocument,
+        prepared: Prepared,
+        key: str | None,
+    ) -> None:
+        """What ``_remember`` keeps of a POST, for one that took ``_known_document``."""
+        raw = ("POST", payload, accept, content_type, version)
+        self.known.put(raw, _request_prepared(prepared, key, known.media_type))
 
     def _validated(self, request: Request, answer: CachedResponse) -> Response:
         """A GET answer with its validators; 304 when the client already holds it."""
@@ -423,6 +516,20 @@ class GraphQLEndpoint:
         return Response(
             answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
         )
+
+
+def _request_prepared(prepared: Prepared, key: str | None, media_type: str) -> KnownRequest:
+    """What a request's bytes were prepared into, to answer them again (``known_answer``)."""
+    return KnownRequest(
+        key,
+        prepared.name,
+        operation_label(prepared.name),
+        media_type,
+        prepared.document.text,
+        prepared.request.operation_name,
+        prepared.variables,
+        prepared.cost,
+    )
 
 
 def _transport(reading: bool, events: bool) -> Transport:

@@ -20,7 +20,10 @@ its own:
 Serializing and caching answers are the transport's, as they differ between
 an HTTP body and a WebSocket message. A request refused before execution
 raises ``Refused`` with the errors to answer; a persisted query is registered
-only once its document has validated.
+only once its document has validated. A request like one answered before
+enters later: its exact bytes at execution (``prepared_again``), a POST of
+the same document, operation and headers with new variables at stage 5
+(``prepared_with``), since the stages before gave their verdict on it then.
 """
 
 from __future__ import annotations
@@ -36,12 +39,12 @@ from graphql.execution.values import VariableValues
 
 from graph_data import ShowGraph
 from schema.connections import page_limit
-from server.caching import KnownRequest, PersistedQueries, PersistedQueryError
+from server.caching import KnownDocument, KnownRequest, PersistedQueries, PersistedQueryError
 from server.context import RequestContext
 from server.cost import actual_cost
 from server.limits import analyse, verdict_inputs
 from server.pipeline.documents import Document, Documents
-from server.pipeline.execution import Executor
+from server.pipeline.execution import CountedResult, Executor
 from server.pipeline.operations import select_operation
 from server.pipeline.validation import Validator
 from server.pipeline.variables import VariablesError, coerce_variables
@@ -328,6 +331,30 @@ class Pipeline:
         operation = select_operation(document, known.operation_name)
         return Prepared(request, document, operation, known.variables, known.cost)
 
+    def prepared_with(
+        self, known: KnownDocument, variables: dict[str, Any] | None
+    ) -> Prepared | None:
+        """A known document's POST with variables of its own, from stage 5 on.
+
+        Stages 1-4 gave their verdict on this document, operation and
+        transport before (``KnownDocument``); the stages that read the
+        variables run as for any request: coercing them and the limits'
+        verdict. None when the document was forgotten or a stage refuses: the
+        full path then words the refusal (anonymous requests have no budget
+        to charge).
+        """
+        document = self.documents.peek(known.text)
+        if document is None:
+            return None
+        request = GraphQLRequest(known.text, variables, known.operation_name, None, Transport.POST)
+        operation = select_operation(document, known.operation_name)
+        try:
+            coerced = self._coerce(operation, request)
+            cost = self._analyse(document, operation, coerced)
+        except Refused:
+            return None
+        return Prepared(request, document, operation, coerced, cost)
+
     # --- execution ------------------------------------------------------------------
 
     def context(self, request: GraphQLRequest) -> RequestContext:
@@ -366,7 +393,10 @@ class Pipeline:
 
         The budget was charged the estimate; what the query did not use goes back.
         """
-        actual = actual_cost(result.data, prepared.operation)
+        if isinstance(result, CountedResult):  # a plan counted them as it ran
+            actual = result.fields
+        else:
+            actual = actual_cost(result.data, prepared.operation)
         cost: dict[str, Any] = {
             "requested": prepared.cost,
             "actual": actual,

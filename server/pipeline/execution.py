@@ -259,11 +259,21 @@ class Executor:
     ) -> ExecutionResult | None:
         started = time.thread_time()  # CPU time: a busy machine does not make a plan look slow
         try:
-            data = plan.execute(context, variables, self.timeout)
+            data, fields = plan.execute(context, variables, self.timeout)
         except ExecutionTimeoutError as error:
             return ExecutionResult(data=None, errors=[error])
         except Exception:  # anything unusual is the reference executor's to word
             return None
         finally:
             plan.seconds = time.thread_time() - started
-        return ExecutionResult(data=data, errors=None)
+        return CountedResult(data, fields)
+
+
+class CountedResult(ExecutionResult):
+    """A plan's result, with the fields it resolved counted while it ran (``fields``)."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, data: dict[str, Any], fields: int) -> None:
+        super().__init__(data, None)
+        self.fields = fields

@@ -16,6 +16,7 @@ from server.caching import (
     RequestBytes,
     ResponseCache,
     load_allow_list,
+    request_bytes_size,
     response_key,
     sha256,
 )
@@ -125,7 +126,7 @@ def test_known_requests_are_bounded_in_bytes_and_forget_the_oldest() -> None:
     def raw(n: int, version: int = 0) -> RequestBytes:
         return ("POST", b"q" * 39 + bytes([n]), b"*/*", b"application/json", version)
 
-    known = KnownRequests(max_bytes=400)
+    known: KnownRequests[RequestBytes, KnownRequest] = KnownRequests(400, request_bytes_size)
     for n in range(10):
         known.put(raw(n), known_request(f"key{n}"))
     kept = [n for n in range(10) if known.get(raw(n))]
@@ -141,7 +142,9 @@ def test_known_requests_are_bounded_in_bytes_and_forget_the_oldest() -> None:
 
 
 def test_known_requests_are_bounded_in_number() -> None:
-    known = KnownRequests(max_bytes=10**6, max_entries=3)
+    known: KnownRequests[RequestBytes, KnownRequest] = KnownRequests(
+        10**6, request_bytes_size, max_entries=3
+    )
     for n in range(5):
         known.put(
             ("GET", b"%d" % n, b"", b"", 0),

@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 import pytest
 from graphql import (
+    DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLInterfaceType,
     GraphQLNamedType,
@@ -24,17 +26,22 @@ from graphql import (
     get_named_type,
     is_leaf_type,
     is_non_null_type,
+    parse,
+    print_ast,
 )
+from graphql.language import NameNode, OperationDefinitionNode, SelectionSetNode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 from starlette.testclient import TestClient
 
 from graph_data import ShowGraph
+from graph_data.kinds import NodeKind
 from schema.relay import encode_key
 from server.app import create_app, served_schema
 from server.compiled import Plan, UnsupportedError, compile_query
 from server.context import RequestContext
+from server.cost import actual_cost
 from server.executor import ExecutionTimeoutError
 from server.pipeline.documents import Documents, parse_document
 from server.pipeline.execution import Executor
@@ -136,16 +143,28 @@ def plan_of(query: str) -> Plan:
 
 
 def run_plan(plan: Plan, graph: ShowGraph, variables: dict[str, Any] | None) -> Any:
+    """The plan's data, once its count of the fields resolved is checked against the answer."""
     coerced = coerce_variables(SCHEMA._schema, plan.operation, variables, hide_suggestions=False)
-    return plan.execute(context(graph), coerced, 10)
+    try:
+        data, fields = plan.execute(context(graph), coerced, 10)
+    except Exception as error:
+        raise PlanFailedError from error
+    assert fields == actual_cost(data, plan.operation)  # counted as it ran, as the answer says
+    return data
+
+
+class PlanFailedError(Exception):
+    """A plan raised (its ``__cause__``): the tests look at which error it was."""
 
 
 def both_ways(graph: ShowGraph, query: str, variables: dict[str, Any] | None) -> tuple[Any, Any]:
     """(graphql-core's result, the plan's data or the exception it raised)."""
     result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context(graph))
-    try:
+    try:  # the test looks at which error it was, compiling or running
         planned: Any = run_plan(plan_of(query), graph, variables)
-    except Exception as error:  # the test looks at which one it was
+    except PlanFailedError as failed:
+        planned = failed.__cause__
+    except Exception as error:
         planned = error
     return result, planned
 
@@ -175,9 +194,9 @@ def test_plans_share_code_across_aliases_and_say_when_they_need_new_code() -> No
     """Generated code is kept by its text, which names what it calls rather than holding
     it: a new alias (or another field resolved the same way) needs no new code, a
     selection of another shape does."""
-    from server.compiled import CODE, NotCompiledError
+    from server.compiled import CODE, NotCompiledError, forget_compiled
 
-    CODE._codes.clear()
+    forget_compiled()
     plan_of("{ a: actors { nodes { name } } }")
     compiled = len(CODE._codes)
     document = parse_document("{ b: actors { nodes { name } } }", 100_000, 10**6)
@@ -190,6 +209,28 @@ def test_plans_share_code_across_aliases_and_say_when_they_need_new_code() -> No
     other = parse_document("{ b: actors { nodes { name shows { name } } } }", 100_000, 10**6)
     with pytest.raises(NotCompiledError):
         compile_query(SCHEMA, other.node, select_operation(other, None), compile_missing=False)
+
+
+def test_fields_shared_by_a_plan_stopped_at_new_code_still_compile_their_types(
+    graph: ShowGraph,
+) -> None:
+    """A plan built on first sight that stopped at new code leaves the fields it built
+    shared; an interface among them must still compile its types when a plan runs it
+    (the deep query of bench/run.py ran through graphql-core every time: 35 ms, not 1.6)."""
+    from server.compiled import NotCompiledError, forget_compiled
+
+    forget_compiled()
+    key = graph.nodes_of(NodeKind.SHOW)[0].key
+    query = (
+        f'{{ node(id: "{encode_key(key)}") {{ ... on Show {{ name seasons {{ number }} }} }} '
+        "actors { nodes { name shows { name } } } }"
+    )
+    document = parse_document(query, 100_000, 10**6)
+    operation = select_operation(document, None)
+    with pytest.raises(NotCompiledError):  # the node field is built, then new code stops it
+        compile_query(SCHEMA, document.node, operation, compile_missing=False)
+    result, planned = both_ways(graph, query, None)
+    assert planned == result.data
 
 
 @pytest.mark.parametrize(
@@ -234,6 +275,80 @@ def test_a_plan_is_compiled_on_the_second_run_and_the_uncompilable_remembered(
     assert isinstance(plain.plans[None], Plan)
     assert introspection.plans == {None: None}  # introspection is never compiled, and not retried
     assert documents.size_bytes == plain.size + introspection.size  # re-weighed with its plan
+
+
+# --- fields shared between documents -------------------------------------------------------
+
+
+def compiled_from_known(query: str) -> Plan:
+    """A document's plan as a first sight builds it: from compiled code only."""
+    document = parse_document(query, 100_000, 10**6)
+    return compile_query(SCHEMA, document.node, select_operation(document, None), False)
+
+
+def reference_data(graph: ShowGraph, query: str, variables: dict[str, Any] | None = None) -> Any:
+    result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context(graph))
+    assert result.errors is None, result.errors
+    return result.data
+
+
+def root_completers(plan: Plan) -> list[Any]:
+    """What completes each root field of a plan (the walk's ``c0``, ``c1`` ...)."""
+    bound = plan.root.walk.__globals__
+    return [bound[f"c{i}"] for i in range(len(plan.operation.selection_set.selections))]
+
+
+def test_documents_differing_in_aliases_and_order_share_fields_and_keep_their_keys(
+    graph: ShowGraph,
+) -> None:
+    actors = "actors(first: 2) { nodes { name characters { name } } }"
+    known = plan_of(f"{{ a: {actors} graphVersion }}")
+    for query in (f"{{ graphVersion b: {actors} }}", f"{{ {actors} c: graphVersion }}"):
+        plan = plan_of(query)  # the root's code is new (its fields in another order)
+        assert root_completers(known)[0] in root_completers(plan)  # the same field's plan
+        answer = run_plan(plan, graph, None)
+        assert orjson.dumps(answer) == orjson.dumps(reference_data(graph, query))
+    assert list(run_plan(known, graph, None)) == ["a", "graphVersion"]  # still its own keys
+
+
+def test_fields_spreading_named_fragments_are_not_shared(graph: ShowGraph) -> None:
+    """A spread means what its document's fragment says: the same text, another answer."""
+    field = "actors(first: 2) { nodes { ...F } }"
+    for fragment in ("fragment F on Actor { name }", "fragment F on Actor { id }"):
+        query = f"{{ {field} }} {fragment}"
+        answer = run_plan(plan_of(query), graph, None)
+        assert orjson.dumps(answer) == orjson.dumps(reference_data(graph, query))
+
+
+def test_a_shared_field_with_variables_takes_each_runs_values(graph: ShowGraph) -> None:
+    """Variables are part of a field's text by name; their values come with each run,
+    whatever the document declares them as."""
+    field = "actors(first: $n) { nodes { name } }"
+    plan_of(f"query ($n: Int) {{ a: {field} }}")
+    for declared, n in (("Int!", 1), ("Int = 2", 3), ("Int = 2", None)):
+        query = f"query ($n: {declared}) {{ b: {field} }}"
+        variables = {} if n is None else {"n": n}
+        answer = run_plan(compiled_from_known(query), graph, variables)
+        assert orjson.dumps(answer) == orjson.dumps(reference_data(graph, query, variables))
+
+
+def test_shared_fields_are_bounded_by_the_bytes_of_the_documents_they_keep() -> None:
+    from server.compiled import SHARED_BYTES_PER_CHARACTER, FieldPlan, SharedFields
+
+    text = "{ a b c }"
+    weight = len(text) * SHARED_BYTES_PER_CHARACTER
+    shared = SharedFields(weight * 4)
+    plan = FieldPlan("a", "x", {}, lambda value, run: value)
+    for name in "abc":  # three fields of one document: it is counted once
+        shared.put(("Query", name), plan, text)
+    assert shared.size_bytes == weight
+    for i in range(10):
+        shared.put(("Query", f"a{i}"), plan, f"{{ a{i:04} }}")  # other documents, as long
+    assert shared.size_bytes <= shared.max_bytes
+    assert shared.get(("Query", "a9")) is plan
+    assert shared.get(("Query", "b")) is None  # the oldest document's fields went first
+    shared.put(("Query", "big"), plan, "x" * (shared.max_bytes // SHARED_BYTES_PER_CHARACTER))
+    assert shared.get(("Query", "big")) is None  # a document too big to keep is not kept
 
 
 # --- through HTTP --------------------------------------------------------------------------
@@ -317,6 +432,8 @@ def test_generated_queries_answer_the_same_or_step_aside(graph: ShowGraph, query
     result, planned = both_ways(graph, query, None)
     if result.errors:
         assert isinstance(planned, Exception), (query, result.errors)
+    elif "asOf" in query:  # reads as of a version are never compiled (``server.compiled``)
+        assert isinstance(planned, UnsupportedError), (query, planned)
     else:
         assert not isinstance(planned, Exception), (query, planned)
         assert orjson.dumps(planned) == orjson.dumps(result.data), query
@@ -381,6 +498,53 @@ def test_generated_successful_queries_answer_the_same_bytes(
     result, planned = both_ways(graph, query, None)
     assert result.errors is None, (query, result.errors)
     assert orjson.dumps(planned) == orjson.dumps(result.data), query
+
+
+def realiased(query: str, depth: int) -> str:
+    """``query`` with every field down to ``depth`` under an alias of its own and each
+    of those selection sets in reverse order; deeper selections as they were."""
+
+    def rework(selection_set: SelectionSetNode, level: int) -> SelectionSetNode:
+        if level > depth:
+            return selection_set
+        selections: list[Any] = []
+        for i, selection in enumerate(selection_set.selections):
+            inner = selection.selection_set  # type: ignore[attr-defined]
+            changes: dict[str, Any] = {}
+            if inner is not None:
+                changes["selection_set"] = rework(inner, level + 1)
+            if isinstance(selection, FieldNode):
+                changes["alias"] = NameNode(value=f"r{level}x{i}{selection.name.value}")
+            selections.append(copy(selection, changes))
+        return SelectionSetNode(selections=tuple(reversed(selections)))
+
+    document = parse(query)
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    changed = copy(operation, {"selection_set": rework(operation.selection_set, 0)})
+    return print_ast(DocumentNode(definitions=(changed, *document.definitions[1:])))
+
+
+def copy(node: Any, changes: dict[str, Any]) -> Any:
+    """A node with some attributes replaced (graphql-core's nodes have no ``replace``)."""
+    values = {key: getattr(node, key) for key in node.keys if key != "loc"}
+    return type(node)(**{**values, **changes})
+
+
+@GENERATED
+@given(selection=selections(SCHEMA._schema.query_type), depth=st.integers(0, 3))  # type: ignore[arg-type]
+def test_documents_sharing_fields_each_answer_what_graphql_core_answers(
+    graph: ShowGraph, selection: str, depth: int
+) -> None:
+    """A document whose fields another document's plan built (the same text below its
+    aliases, shared by ``SharedFields``) answers its own keys, in its own order."""
+    first = print_ast(parse("query " + selection))
+    plan_of(first)  # its fields are now shared
+    second = realiased(first, depth)
+    plan = plan_of(second)
+    assert orjson.dumps(run_plan(plan, graph, None)) == orjson.dumps(
+        reference_data(graph, second)
+    ), (first, second)
 
 
 def test_global_ids_in_the_corpus_are_real(graph: ShowGraph) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, execute, parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph_data import ShowGraph, load_graph
 from graph_data.generate import generate, shows_for_nodes, write_dataset
@@ -13,7 +15,7 @@ from graph_data.kinds import NodeKind
 from schema import build_schema
 from schema.relay import encode_key
 from server.context import RequestContext
-from server.cost import actual_cost, operation_cost
+from server.cost import actual_cost, field_costs_of, operation_cost
 from server.pipeline.documents import parse_document
 from server.pipeline.operations import select_operation
 from server.pipeline.variables import coerce_variables
@@ -110,6 +112,7 @@ def test_lists_follow_the_graph_as_it_changes(graphql_schema: GraphQLSchema) -> 
     season = next(iter(graph.nodes_of(NodeKind.SEASON)))
     show = graph.season_show(season.key)
     graph.remove_edge(show.key, season.key, "HAS_SEASON")  # type: ignore[arg-type]
+    graph.version += 1  # as every change does (graph_data.changes): kept costs key on it
     assert cost(graphql_schema, graph, query) == before - 1  # one season fewer at most
 
 
@@ -194,3 +197,62 @@ def test_filtered_listings_are_estimated_as_their_page_and_allowed(
     requested = cost(graphql_schema, generated, query, variables)
     actual = resolved(graphql_schema, generated, query, **variables)
     assert 0 < actual <= requested <= 50_000, (requested, actual)
+
+
+def keys_in(value: Any) -> int:
+    """The definition ``actual_cost`` counts by: every key of every object within."""
+    if isinstance(value, dict):
+        return sum(1 + keys_in(inner) for inner in value.values())
+    if isinstance(value, list):
+        return sum(keys_in(inner) for inner in value)
+    return 0
+
+
+ANSWERS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(data=st.dictionaries(st.sampled_from(["a", "b", "__typename", "__schema"]), ANSWERS))
+def test_the_actual_cost_counts_every_key_of_every_object(data: dict[str, Any]) -> None:
+    """Introspection at the root counts 1 a field, as in the estimate; the rest by keys."""
+    operation = select_operation(parse_document("{ a b __typename __schema }", 100, 1000), None)
+    expected = sum(1 if key.startswith("__") else 1 + keys_in(v) for key, v in data.items())
+    assert actual_cost(data, operation) == expected
+
+
+def test_the_actual_cost_of_an_answer_nested_past_the_stack() -> None:
+    operation = select_operation(parse_document("{ a }", 100, 1000), None)
+    deep: Any = {"x": 1}
+    for _ in range(5000):
+        deep = {"x": [deep]}
+    assert actual_cost({"a": deep}, operation) == 5002
+
+
+def test_a_kept_field_cost_is_what_a_fresh_estimate_gives(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph
+) -> None:
+    """A document sharing fields with a known one (another alias) costs them from
+    ``FieldCosts``; its estimate is what it would be without them."""
+    queries = [*ORDINARY, "{ shows { nodes { ... on Node { id } ... on Show { name } } } }"]
+    for query in queries:
+        aliased = query.replace("{ ", "{ again: ", 1)
+        cost(graphql_schema, heartstopper, query)  # its fields' costs are kept
+        kept = cost(graphql_schema, heartstopper, aliased)
+        field_costs_of(heartstopper).clear()
+        assert (
+            kept
+            == cost(graphql_schema, heartstopper, aliased)
+            == cost(graphql_schema, heartstopper, query)
+        ), query
+
+
+def test_fields_with_variables_are_costed_with_each_requests_values(
+    graphql_schema: GraphQLSchema, heartstopper: ShowGraph
+) -> None:
+    query = "query ($n: Int) { KEY: actors(first: $n) { nodes { name } } }"
+    for alias, n in (("a", 1), ("b", 3), ("c", 1)):
+        assert cost(graphql_schema, heartstopper, query.replace("KEY", alias), {"n": n}) == 2 + n

@@ -7,7 +7,10 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from graph_data import ShowGraph
@@ -217,3 +220,130 @@ def test_known_answers_are_counted_in_the_metrics(client: TestClient) -> None:
         if line.startswith("showgraph_graphql_requests_total") and 'operation="Counted"' in line
     )
     assert line.endswith(" 3.0")
+
+
+NAMED = "query Named($n: String!) { actors(where: {name: {eq: $n}}) { nodes { name } } }"
+
+
+def posted(query: str, variables: object = None, **more: object) -> bytes:
+    return orjson.dumps({"query": query, "variables": variables, **more})
+
+
+def full_path_answer(graph: ShowGraph, settings: Settings, body: bytes) -> Any:
+    """What a server that never saw the document answers these bytes (parsed for once)."""
+    with TestClient(create_app(settings, graph=graph)) as fresh:
+        response = fresh.post("/graphql", content=body, headers=dict(POSTED))
+        return response.status_code, response.json()
+
+
+def test_a_known_document_with_new_variables_skips_the_full_path(
+    graph: ShowGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings()
+    with TestClient(create_app(settings, graph=graph)) as client:
+        for _ in range(2):  # kept from its second sighting
+            client.post("/graphql", content=posted(NAMED, {"n": "x"}), headers=dict(POSTED))
+        for name in ["Kit Connor", "kit connor", "Nobody", "Joe Locke"]:
+            body = posted(NAMED, {"n": name})
+            start, answer = known_answer(client, POSTED, body)
+            assert start["status"] == 200
+            assert orjson.loads(answer["body"]) == full_path_answer(graph, settings, body)[1]
+        # Its exact bytes are remembered too, and the same variables in other bytes
+        # come from the response cache.
+        endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+        monkeypatch.setattr(endpoint.pipeline, "execute", None)  # must not run again
+        _, again = known_answer(client, POSTED, posted(NAMED, {"n": "Joe Locke"}))
+        spaced = b'{"variables": {"n": "Joe Locke"}, "query": "' + NAMED.encode() + b'"}'
+        _, cached = known_answer(client, POSTED, spaced)
+        assert again["body"] == cached["body"] == answer["body"]
+
+
+def test_what_the_full_path_would_refuse_or_read_otherwise_takes_it(graph: ShowGraph) -> None:
+    settings = Settings(max_cost=12)
+    sized = "query Sized($n: Int) { actors(first: $n) { nodes { name characters { name } } } }"
+    with TestClient(create_app(settings, graph=graph)) as client:
+        for query in (NAMED, sized):
+            for _ in range(2):
+                variables = {"n": "Kit Connor"} if query == NAMED else {"n": 1}
+                client.post("/graphql", content=posted(query, variables), headers=dict(POSTED))
+        assert known_answer(client, POSTED, posted(sized, {"n": 2})) is not None
+        refused = [
+            posted(NAMED, {"n": 5}),  # a variable of the wrong type
+            posted(NAMED, {}),  # a required variable missing
+            posted(NAMED, ["Kit Connor"]),  # variables not an object
+            posted(NAMED, {"n": "Kit Connor"}, operationName="Other"),
+            posted(NAMED, {"n": "Kit Connor"}, operationName=5),
+            posted(NAMED, {"n": "Kit Connor"}, extensions={"persistedQuery": {}}),
+            posted(sized, {"n": 100}),  # over max_cost with this variable
+            b'{"query": "' + NAMED.encode() + b'", "variables": ',  # not JSON
+        ]
+        for body in refused:
+            assert known_answer(client, POSTED, body) is None, body
+            response = client.post("/graphql", content=body, headers=dict(POSTED))
+            assert "errors" in response.json(), body
+        over = client.post("/graphql", content=posted(sized, {"n": 100}), headers=dict(POSTED))
+        assert over.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+        # Other headers, or a token, are other requests.
+        body = posted(NAMED, {"n": "Joe Locke"})
+        assert known_answer(client, [(b"accept", b"application/json"), POSTED[1]], body) is None
+        assert known_answer(client, [*POSTED, (b"authorization", b"Bearer x")], body) is None
+
+
+MIXED = (
+    "query Mixed($names: [String!], $first: Int, $contains: String) { actors(first: $first, "
+    "where: {name: {in: $names, contains: $contains}}) { totalCount nodes { name } } }"
+)
+_ODD = st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=8)
+_NAMES = st.lists(st.sampled_from(["Kit Connor", "joe locke", "Nobody"]), max_size=4)
+_VALID = st.fixed_dictionaries(
+    {},
+    optional={
+        "names": st.none() | _NAMES | st.sampled_from(["Kit Connor", ""]),
+        "first": st.none() | st.integers(min_value=0, max_value=30),
+        "contains": st.none() | st.sampled_from(["o", "KIT", "zz"]),
+    },
+)
+_VARIABLES = st.fixed_dictionaries(
+    {},
+    optional={
+        "names": st.none()
+        | st.text(max_size=12)
+        | st.lists(st.sampled_from(["Kit Connor", "joe locke", "Nobody"]) | _ODD, max_size=4),
+        "first": st.none() | st.integers(min_value=-5, max_value=2**40) | _ODD,
+        "contains": st.none() | st.sampled_from(["o", "KIT", "zz"]) | _ODD,
+        "unused": _ODD,
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def mixed_client(graph: ShowGraph) -> Iterator[TestClient]:
+    """A server without a response cache that has seen ``MIXED`` twice: it knows it."""
+    with TestClient(create_app(Settings(cache_bytes=0), graph=graph)) as client:
+        for _ in range(2):
+            client.post("/graphql", content=posted(MIXED, {}), headers=dict(POSTED))
+        yield client
+
+
+def test_new_variables_answer_as_the_full_path_does(mixed_client: TestClient) -> None:
+    """The known-document lane against the full path, over generated variables; both
+    answered and refused ones must come up."""
+    lanes: list[bool] = []
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(variables=_VALID | _VARIABLES | st.lists(_ODD, max_size=2) | _ODD)
+    def check(variables: Any) -> None:
+        body = posted(MIXED, variables)
+        lane = known_answer(mixed_client, POSTED, body)
+        # If-None-Match sends a POST the full path, and changes nothing else of its answer.
+        headers = {**dict(POSTED), "if-none-match": "x"}
+        full = mixed_client.post("/graphql", content=body, headers=headers)
+        lanes.append(lane is not None)
+        if lane is None:
+            assert "data" not in full.json(), full.json()  # refused before running
+        else:
+            assert (lane[0]["status"], lane[1]["body"]) == (full.status_code, full.content)
+
+    check()
+    assert lanes.count(True) >= 10, lanes
+    assert lanes.count(False) >= 10, lanes

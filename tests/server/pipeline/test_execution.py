@@ -18,7 +18,7 @@ import server.pipeline.execution as execution
 from graph_data import ShowGraph, load_graph
 from schema.connections import page_limit
 from server.app import create_app
-from server.compiled import CODE, NotCompiledError, Plan, compile_query
+from server.compiled import NotCompiledError, Plan, compile_query, forget_compiled
 from server.context import RequestContext
 from server.pipeline import GraphQLRequest, Pipeline, Transport
 from server.pipeline.documents import parse_document
@@ -78,7 +78,7 @@ def test_a_document_needing_new_code_runs_through_the_reference(pipeline: Pipeli
     query = "{ shows(first: 1) { nodes { name network genres synopsis } } }"
     document = parse_document(query, 100_000, 10**6)
     operation = document.operations[0]
-    CODE._codes.clear()  # nothing compiled before
+    forget_compiled()  # nothing compiled before
     with pytest.raises(NotCompiledError):
         compile_query(pipeline.schema, document.node, operation, compile_missing=False)
     result, document = run(pipeline, query)
@@ -99,7 +99,7 @@ def test_first_runs_stay_on_the_loop_only_when_small_and_without_arguments(
         return await real(function, *args)
 
     monkeypatch.setattr(execution, "run_in_threadpool", counting)
-    CODE._codes.clear()
+    forget_compiled()
     run(pipeline, "{ graphVersion }")  # small, no arguments: reference on the loop
     assert threads == []
     run(pipeline, '{ actors(where: {name: {eq: "Kit Connor"}}) { totalCount } }')
