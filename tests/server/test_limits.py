@@ -19,6 +19,7 @@ import pytest
 from graphql import get_introspection_query
 from starlette.testclient import TestClient
 
+import server.pipeline.documents
 import server.pipeline.validation
 from graph_data import ShowGraph
 from schema.relay import encode_key
@@ -353,6 +354,7 @@ def test_parse_is_cached(client: TestClient, monkeypatch: pytest.MonkeyPatch) ->
         raise AssertionError("parsed again")
 
     monkeypatch.setattr(graphql.language.parser.Parser, "parse_document", no_parse)
+    monkeypatch.setattr(server.pipeline.documents, "parse_fast", no_parse)
     assert "errors" not in client.post("/graphql", json={"query": query}).json()
 
 
