@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,25 +26,9 @@ from pydantic import BaseModel, ValidationError
 from graph_data import check_dataset, columns, loader
 from graph_data.generate import Shape, generate
 from graph_data.records import LINK_SECTIONS, NAME_MAX, NODE_SECTIONS, SHORT_TEXT_MAX
+from tests.profiles import profile
 
-EXPLORE = os.environ.get("HYPOTHESIS_EXPLORE") == "1"
-settings.register_profile(
-    "columns",
-    max_examples=300,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.register_profile(
-    "columns-explore",
-    max_examples=2000,
-    derandomize=False,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-PROFILE = settings.get_profile("columns-explore" if EXPLORE else "columns")
+PROFILE = profile("columns", 300, 2000, [HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 # The whole loader twice per example: fewer examples, over a smaller dataset.
 LOADER_PROFILE = settings(PROFILE, max_examples=PROFILE.max_examples // 8)
 

@@ -10,7 +10,6 @@ from random edits, under this module's ``fastparse`` profile.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -22,26 +21,10 @@ from hypothesis_graphql import queries
 from server.limits import LimitExceededError
 from server.pipeline.documents import parse_document
 from server.pipeline.fastparse import parse_fast
+from tests.profiles import profile
 from tests.server.pipeline.test_validation import SCHEMA, documents, plausible_documents
 
-EXPLORE = os.environ.get("HYPOTHESIS_EXPLORE") == "1"
-settings.register_profile(
-    "fastparse",
-    max_examples=150,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "fastparse-explore",
-    max_examples=1500,
-    derandomize=False,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-PROFILE = settings.get_profile("fastparse-explore" if EXPLORE else "fastparse")
+PROFILE = profile("fastparse", 150, 1500, [HealthCheck.too_slow, HealthCheck.data_too_large])
 LIMIT = 100_000
 
 

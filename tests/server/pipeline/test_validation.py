@@ -16,7 +16,6 @@ many new ones.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -35,25 +34,9 @@ from server.pipeline.validation import (
     document_features,
 )
 from server.settings import Settings
+from tests.profiles import profile
 
-EXPLORE = os.environ.get("HYPOTHESIS_EXPLORE") == "1"
-settings.register_profile(
-    "validation",
-    max_examples=150,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "validation-explore",
-    max_examples=1500,
-    derandomize=False,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-PROFILE = settings.get_profile("validation-explore" if EXPLORE else "validation")
+PROFILE = profile("validation", 150, 1500, [HealthCheck.too_slow, HealthCheck.data_too_large])
 
 SCHEMA: GraphQLSchema = served_schema(Settings())._schema
 OPEN = Validator(SCHEMA, introspection=True)
