@@ -418,7 +418,14 @@ class SelectionPlan:
 
 
 class NotCompiledError(UnsupportedError):
-    """Code a plan built on first sight would have to compile: the reference runs instead."""
+    """Code a plan built on first sight would have to compile: the reference runs instead.
+
+    ``repeated`` says another first-sight plan missed the same code before.
+    """
+
+    def __init__(self, repeated: bool) -> None:
+        super().__init__("new code")
+        self.repeated = repeated
 
 
 class CodeCache:
@@ -430,11 +437,17 @@ class CodeCache:
     took about 65 µs a selection set, 620 of the 700 µs that compiling the
     small query's plan took (``time.process_time`` over 300 documents, each
     under a new alias); from cached code the whole plan takes about 80 µs.
+
+    It also remembers (by hash, as many as the code it keeps) the texts that
+    first-sight plans missed, so that a shape asked by a second new document
+    is compiled then (``NotCompiledError.repeated``): a server that only ever
+    sees new documents, each once, would otherwise never compile a plan.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._codes: OrderedDict[str, CodeType] = OrderedDict()
+        self._missed: OrderedDict[int, None] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, source: str, compile_missing: bool = True) -> CodeType:
@@ -445,13 +458,25 @@ class CodeCache:
                 self._codes.move_to_end(source)
                 return code
         if not compile_missing:
-            raise NotCompiledError("new code")
+            raise NotCompiledError(self._missed_before(source))
         code = compile(source, "<plan>", "exec")
         with self._lock:
             self._codes[source] = code
             while len(self._codes) > self.size:
                 self._codes.popitem(last=False)
         return code
+
+    def _missed_before(self, source: str) -> bool:
+        """Remember a miss of ``source``; whether one was remembered already."""
+        key = hash(source)
+        with self._lock:
+            if key in self._missed:
+                del self._missed[key]
+                return True
+            self._missed[key] = None
+            while len(self._missed) > self.size:
+                self._missed.popitem(last=False)
+            return False
 
 
 CODE = CodeCache(4096)  # distinct selection sets' code of one process (a few KB each)
@@ -549,6 +574,7 @@ def shared_fields_of(schema: strawberry.Schema) -> SharedFields:
 def forget_compiled() -> None:
     """Drop all compiled code and shared field plans, as a new process starts (for tests)."""
     CODE._codes.clear()
+    CODE._missed.clear()
     for shared in list(_SHARED.values()):
         shared.clear()
 
@@ -643,7 +669,15 @@ class Plan:
         for selection_set in selection_sets:
             self._collect(parent, selection_set, grouped, set())
         fields = [self._field(parent, key, nodes) for key, nodes in grouped.items()]
-        return SelectionPlan.generate(parent.name, fields, self.compile_missing)
+        try:
+            return SelectionPlan.generate(parent.name, fields, self.compile_missing)
+        except NotCompiledError as missing:
+            if not missing.repeated:
+                raise
+            # A second new document of this shape: it is worth its code (about 65 µs a
+            # selection set), here and in the selections around it.
+            self.compile_missing = True
+            return SelectionPlan.generate(parent.name, fields)
 
     def _collect(
         self,

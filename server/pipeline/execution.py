@@ -7,8 +7,9 @@ gives way to the reference whenever something unusual happens. A document
 seen once pays parse, validate and execute, nothing more: its plan is
 compiled after its ``COMPILE_AFTER``-th successful run, off the request's
 path, in a worker thread. Only where a plan can be put together from code
-compiled for other documents (``_first_sight``), which costs less than the
-reference executor's run, does a new document run from a plan at once. The
+compiled for other documents, or code that a new document of the same shape
+missed before (``_first_sight``), which costs less than the reference
+executor's run, does a new document run from a plan at once. The
 tests hold the plans to the reference's answers.
 
 Readers share the graph's lock; a mutation takes it alone. A plan that ran
@@ -210,7 +211,10 @@ class Executor:
         reference executor alone: for the small query under a new alias,
         about 80 + 30 µs against 750 (``time.process_time``). A document
         needing new code runs through the reference and gets its plan as
-        ``COMPILE_AFTER`` says; so does one its plan cannot answer.
+        ``COMPILE_AFTER`` says, unless another new document missed the same
+        code before: then its plan compiles that code now (``CodeCache``), so
+        that new documents of a repeating shape run from plans. One its plan
+        cannot answer runs through the reference too.
         """
         try:
             operation = select_operation(document, operation_name)

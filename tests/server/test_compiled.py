@@ -211,6 +211,35 @@ def test_plans_share_code_across_aliases_and_say_when_they_need_new_code() -> No
         compile_query(SCHEMA, other.node, select_operation(other, None), compile_missing=False)
 
 
+def test_code_two_new_documents_miss_is_compiled_for_the_second(graph: ShowGraph) -> None:
+    """A server that only sees new documents, each once, must still get plans: the code
+    a first-sight plan missed is compiled when a second one misses it, the rest of that
+    plan with it, and the plan answers as the reference does."""
+    from server.compiled import CODE, NotCompiledError, forget_compiled
+
+    forget_compiled()
+    shape = "{ KEY: actors(first: 4) { nodes { name characters { name } } } }"
+
+    def first_sight(query: str) -> Plan:
+        document = parse_document(query, 100_000, 10**6)
+        operation = select_operation(document, None)
+        return compile_query(SCHEMA, document.node, operation, compile_missing=False)
+
+    with pytest.raises(NotCompiledError) as missed:
+        first_sight(shape.replace("KEY", "a"))
+    assert not missed.value.repeated
+    assert not CODE._codes  # a document seen once compiles nothing
+    with pytest.raises(NotCompiledError) as other:  # another shape misses other code
+        first_sight("{ shows(first: 1) { nodes { name network } } }")
+    assert not other.value.repeated
+    plan = first_sight(shape.replace("KEY", "b"))  # the same shape again: compiled now
+    assert len(CODE._codes) == 4  # root, connection, actor, character
+    result = SCHEMA.execute_sync(shape.replace("KEY", "b"), context_value=context(graph))
+    assert run_plan(plan, graph, None) == result.data
+    first_sight(shape.replace("KEY", "c"))  # and shared from then on
+    assert len(CODE._codes) == 4
+
+
 def test_fields_shared_by_a_plan_stopped_at_new_code_still_compile_their_types(
     graph: ShowGraph,
 ) -> None:

@@ -2,8 +2,9 @@
 
 Answers are held to the reference's elsewhere (``tests/server/test_compiled.py``);
 here: a new document gets a plan on first sight only when its code was
-compiled before, it then answers what the reference answers, and a first run
-stays on the event loop only when the document is small and has no arguments.
+compiled before or another new document missed the same code, it then
+answers what the reference answers, and a first run stays on the event loop
+only when the document is small and has no arguments.
 """
 
 from __future__ import annotations
@@ -81,11 +82,30 @@ def test_a_document_needing_new_code_runs_through_the_reference(pipeline: Pipeli
     forget_compiled()  # nothing compiled before
     with pytest.raises(NotCompiledError):
         compile_query(pipeline.schema, document.node, operation, compile_missing=False)
+    forget_compiled()  # and that miss forgotten: a second one would compile the code
     result, document = run(pipeline, query)
     assert None not in document.plans  # no plan on first sight: it needs code of its own
     assert document.runs == 1
     assert pipeline.documents.peek(query) is None  # seen once: not kept
     assert result.data == reference(pipeline, query).data
+
+
+def test_a_server_seeing_only_new_documents_gets_plans_from_the_second(
+    pipeline: Pipeline,
+) -> None:
+    """New documents of one shape (GraphiQL edits, generated queries), each sent once:
+    the first runs through the reference, the next from a plan on first sight."""
+    forget_compiled()
+    shape = "{ KEY: actors(first: 3) { nodes { name characters { name } } } }"
+    result, first = run(pipeline, shape.replace("KEY", "one"))
+    assert None not in first.plans  # the reference answered
+    assert first.runs == 1
+    for alias in ("two", "three"):
+        query = shape.replace("KEY", alias)
+        result, document = run(pipeline, query)
+        assert isinstance(document.plans[None], Plan)
+        assert document.runs == 0  # the reference never ran
+        assert result.data == reference(pipeline, query).data
 
 
 def test_first_runs_stay_on_the_loop_only_when_small_and_without_arguments(
