@@ -29,6 +29,41 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+class Sightings:
+    """Keys seen once, remembered by hash (oldest first out): whether one has repeated.
+
+    The caches in front of execution keep an entry only once its key has
+    proven that it repeats, as a second sighting shows: a server sent a new
+    alias or new variables with every request would otherwise pay for keeping
+    each one (a parse tree, compiled code, an answer and its ETag, remembered
+    bytes) and push out the entries that do repeat. A key is forgotten when
+    it repeats (the cache holds it from then on) or when ``size`` newer ones
+    pushed it out. Hashes are plain ints, which the garbage collector never
+    walks; two keys sharing a hash only make one kept a sighting early.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._seen: dict[int, None] = {}  # insertion order: oldest first
+        self._lock = threading.Lock()
+
+    def repeated(self, key: object) -> bool:
+        """Whether ``key`` was seen before; a key seen for the first time is noted."""
+        hashed = hash(key)
+        with self._lock:
+            if hashed in self._seen:
+                del self._seen[hashed]
+                return True
+            self._seen[hashed] = None
+            if len(self._seen) > self.size:
+                del self._seen[next(iter(self._seen))]
+        return False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
 def response_key(
     query: str,
     operation_name: str | None,

@@ -73,6 +73,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
 from server.arguments import argument_coercer, converter_of, uses_variables
+from server.caching import Sightings
 from server.cost import alias_free_text, spreads_fragments
 from server.executor import ExecutionTimeoutError
 
@@ -438,8 +439,8 @@ class CodeCache:
     small query's plan took (``time.process_time`` over 300 documents, each
     under a new alias); from cached code the whole plan takes about 80 µs.
 
-    It also remembers (by hash, as many as the code it keeps) the texts that
-    first-sight plans missed, so that a shape asked by a second new document
+    It also remembers (``Sightings``, as many as the code it keeps) the texts
+    that first-sight plans missed, so that a shape asked by a second new document
     is compiled then (``NotCompiledError.repeated``): a server that only ever
     sees new documents, each once, would otherwise never compile a plan.
     """
@@ -447,7 +448,7 @@ class CodeCache:
     def __init__(self, size: int) -> None:
         self.size = size
         self._codes: OrderedDict[str, CodeType] = OrderedDict()
-        self._missed: OrderedDict[int, None] = OrderedDict()
+        self._missed = Sightings(size)  # texts first-sight plans missed
         self._lock = threading.Lock()
 
     def get(self, source: str, compile_missing: bool = True) -> CodeType:
@@ -458,25 +459,13 @@ class CodeCache:
                 self._codes.move_to_end(source)
                 return code
         if not compile_missing:
-            raise NotCompiledError(self._missed_before(source))
+            raise NotCompiledError(self._missed.repeated(source))
         code = compile(source, "<plan>", "exec")
         with self._lock:
             self._codes[source] = code
             while len(self._codes) > self.size:
                 self._codes.popitem(last=False)
         return code
-
-    def _missed_before(self, source: str) -> bool:
-        """Remember a miss of ``source``; whether one was remembered already."""
-        key = hash(source)
-        with self._lock:
-            if key in self._missed:
-                del self._missed[key]
-                return True
-            self._missed[key] = None
-            while len(self._missed) > self.size:
-                self._missed.popitem(last=False)
-            return False
 
 
 CODE = CodeCache(4096)  # distinct selection sets' code of one process (a few KB each)

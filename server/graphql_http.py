@@ -31,6 +31,7 @@ from server.caching import (
     KnownRequests,
     RequestBytes,
     ResponseCache,
+    Sightings,
     document_key_size,
     request_bytes_size,
     response_key,
@@ -60,6 +61,9 @@ STATIC_PREFIX = "/static/graphiql"
 # ask (``known_answer``).
 KNOWN_REQUEST_BYTES = 4 * 2**20
 KNOWN_DOCUMENT_BYTES = 4 * 2**20
+# Requests with new variables seen once through ``_known_document``, remembered so that
+# their answers are kept from their second sighting (``Sightings``).
+SEEN_VARIABLES = 16_384
 
 logger = logging.getLogger("showgraph.http")
 
@@ -164,6 +168,7 @@ class GraphQLEndpoint:
         self.known_documents: KnownRequests[DocumentKey, KnownDocument] = KnownRequests(
             KNOWN_DOCUMENT_BYTES, document_key_size
         )
+        self.seen_variables = Sightings(SEEN_VARIABLES)
         self.graphiql_page = graphiql_html("/graphql", STATIC_PREFIX, DEFAULT_QUERY)
 
     async def handle(self, request: Request, body: bytes | None = None) -> Response:
@@ -275,7 +280,11 @@ class GraphQLEndpoint:
         if events:
             return await prepared_stream(self.pipeline, prepared)
         key = None
-        if self.cache is not None and prepared.kind is OperationType.QUERY and budget is None:
+        # Answers are cached once their document has proven that it repeats (it is kept:
+        # ``Documents``); a document seen once leaves nothing behind but its hash.
+        kept = self.pipeline.documents.peek(prepared.document.text) is prepared.document
+        query = prepared.kind is OperationType.QUERY
+        if self.cache is not None and query and budget is None and kept:
             scope = f"{graphql_request.writer or 'public'}|{media_type}"
             key = response_key(
                 prepared.document.text, params.operation_name, params.variables, scope, version
@@ -287,7 +296,7 @@ class GraphQLEndpoint:
         result = await self.pipeline.execute(prepared)
         status = _status(result, media_type)
         answer, request.state.graphql_error_codes = self._completed(result, status, media_type, key)
-        if prepared.kind is OperationType.QUERY and not result.errors:
+        if query and kept and not result.errors:
             await self._remember(request, version, prepared, key, media_type)
         if reading:
             return self._validated(request, answer)
@@ -342,8 +351,6 @@ class GraphQLEndpoint:
             return
         if prepared.request.extensions is not None:  # a persisted-query hash may stand for it
             return
-        if self.pipeline.documents.peek(prepared.document.text) is not prepared.document:
-            return  # a document seen once is not kept: its bytes could not be answered again
         scope = request.scope
         payload = scope["query_string"] if request.method == "GET" else await request.body()
         accept = _first_header(scope, b"accept") or b""
@@ -482,8 +489,12 @@ class GraphQLEndpoint:
                 return known.operation, cached, ()
         result = await self.pipeline.execute(prepared)
         status = _status(result, media_type)
-        answer, codes = self._completed(result, status, media_type, key)
-        if not result.errors:
+        # Kept (the answer, the exact bytes) from their second sighting, as documents are:
+        # a client sending new variables each time would otherwise pay to keep each one.
+        seen = key if key is not None else (payload, accept, content_type, version)
+        repeated = self.seen_variables.repeated(seen)
+        answer, codes = self._completed(result, status, media_type, key if repeated else None)
+        if repeated and not result.errors:
             self._remember_bytes(payload, accept, content_type, version, known, prepared, key)
         return known.operation, answer, codes
 

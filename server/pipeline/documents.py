@@ -35,6 +35,7 @@ from graphql import (
     parse,
 )
 
+from server.caching import Sightings
 from server.limits import LimitExceededError, describe
 from server.pipeline.fastparse import parse_fast
 
@@ -161,9 +162,7 @@ class Documents:
         self.max_length = max_length
         self.max_directives = max_directives
         self._entries: OrderedDict[str, Document] = OrderedDict()
-        # Hashes of texts parsed once and not kept (``get``), oldest first: plain ints,
-        # which the garbage collector never looks at.
-        self._seen: dict[int, None] = {}
+        self._seen = Sightings(SEEN_TEXTS)  # texts parsed once and not kept (``get``)
         self._sizes: dict[str, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
@@ -195,15 +194,7 @@ class Documents:
         in ``bench/inprocess.py`` (``gc.callbacks``); a document dropped after
         its request is freed at once by reference counting.
         """
-        key = hash(text)
-        with self._lock:
-            if key in self._seen:
-                del self._seen[key]
-                return True
-            self._seen[key] = None
-            if len(self._seen) > SEEN_TEXTS:
-                del self._seen[next(iter(self._seen))]
-        return False
+        return self._seen.repeated(text)
 
     def reweigh(self, document: Document) -> None:
         """Count a kept document's new plans in the budget; one not kept stays out."""

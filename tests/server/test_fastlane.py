@@ -248,11 +248,18 @@ def test_a_known_document_with_new_variables_skips_the_full_path(
             start, answer = known_answer(client, POSTED, body)
             assert start["status"] == 200
             assert orjson.loads(answer["body"]) == full_path_answer(graph, settings, body)[1]
-        # Its exact bytes are remembered too, and the same variables in other bytes
-        # come from the response cache.
+        # Seen once, nothing of it is kept; seen twice, its exact bytes are remembered
+        # and its answer cached, so the same variables in other bytes come from the cache.
         endpoint = client.app.state.endpoint  # type: ignore[attr-defined]
+        joe = posted(NAMED, {"n": "Joe Locke"})
+        raw = ("POST", joe, b"*/*", b"application/json", graph.version)
+        assert endpoint.known.get(raw) is None
+        kept = len(endpoint.cache._entries)
+        known_answer(client, POSTED, joe)
+        assert endpoint.known.get(raw) is not None
+        assert len(endpoint.cache._entries) == kept + 1
         monkeypatch.setattr(endpoint.pipeline, "execute", None)  # must not run again
-        _, again = known_answer(client, POSTED, posted(NAMED, {"n": "Joe Locke"}))
+        _, again = known_answer(client, POSTED, joe)
         spaced = b'{"variables": {"n": "Joe Locke"}, "query": "' + NAMED.encode() + b'"}'
         _, cached = known_answer(client, POSTED, spaced)
         assert again["body"] == cached["body"] == answer["body"]

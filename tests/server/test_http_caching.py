@@ -30,10 +30,12 @@ def app(**settings: object) -> TestClient:
 def test_cached_and_uncached_answers_are_identical() -> None:
     with app() as cached, app(cache_bytes=0) as uncached:
         first = cached.post("/graphql", json={"query": QUERY})
+        cache = cached.app.state.endpoint.cache  # type: ignore[attr-defined]
+        assert (cache.hits, cache.misses) == (0, 0)  # a document seen once leaves no answer
+        second = cached.post("/graphql", json={"query": QUERY})  # it repeats: kept now
         again = cached.post("/graphql", json={"query": QUERY})
         plain = uncached.post("/graphql", json={"query": QUERY})
-        assert first.content == again.content == plain.content
-        cache = cached.app.state.endpoint.cache  # type: ignore[attr-defined]
+        assert first.content == second.content == again.content == plain.content
         assert (cache.hits, cache.misses) == (1, 1)
 
 
