@@ -47,7 +47,7 @@ from server.pipeline.documents import Document, Documents
 from server.pipeline.execution import CountedResult, Executor
 from server.pipeline.operations import select_operation
 from server.pipeline.validation import Validator
-from server.pipeline.variables import VariablesError, coerce_variables
+from server.pipeline.variables import PlainVariables, VariablesError, coerce_variables
 from server.ratelimit import RequestBudget
 from server.settings import Settings
 from server.writes import WriteSide
@@ -196,7 +196,7 @@ class Pipeline:
             raise Refused(errors)
         if register is not None:
             self.persisted.register(register, text)
-        variables = self._coerce(operation, request)
+        variables = self._coerce(document, operation, request)
         cost = self._analyse(document, operation, variables)
         if request.budget is not None:
             refusal = request.budget.charge(cost)
@@ -310,14 +310,21 @@ class Pipeline:
         return operation
 
     def _coerce(
-        self, operation: OperationDefinitionNode, request: GraphQLRequest
+        self, document: Document, operation: OperationDefinitionNode, request: GraphQLRequest
     ) -> VariableValues:
+        schema = self.schema._schema
+        key = id(operation)
+        if key in document.coercers:
+            plain = document.coercers[key]
+        else:
+            plain = document.coercers[key] = PlainVariables.of(schema, operation)
         try:
             return coerce_variables(
-                self.schema._schema,
+                schema,
                 operation,
                 request.variables,
                 hide_suggestions=not self.settings.introspection,
+                plain=plain,
             )
         except VariablesError as error:
             raise Refused(error.errors) from None
@@ -349,7 +356,7 @@ class Pipeline:
         request = GraphQLRequest(known.text, variables, known.operation_name, None, Transport.POST)
         operation = select_operation(document, known.operation_name)
         try:
-            coerced = self._coerce(operation, request)
+            coerced = self._coerce(document, operation, request)
             cost = self._analyse(document, operation, coerced)
         except Refused:
             return None

@@ -64,6 +64,8 @@ class Document:
     # of the variables they read (``Pipeline.prepare``), and which variables those are.
     verdicts: dict[tuple[Any, ...], int] = field(default_factory=dict)
     verdict_inputs: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # By operation: its ``server.pipeline.variables.PlainVariables``, or None.
+    coercers: dict[int, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
