@@ -216,7 +216,11 @@ class Pipeline:
         """
         inputs = document.verdict_inputs.get(id(operation))
         if inputs is None:
-            inputs = verdict_inputs(operation, document.fragments)
+            # Without variable definitions there is none to read (validation refuses an
+            # undefined one): no walk for a new document without variables.
+            inputs = ()
+            if operation.variable_definitions:
+                inputs = verdict_inputs(operation, document.fragments)
             document.verdict_inputs[id(operation)] = inputs
         values = variables.coerced
         key: tuple[Any, ...] | None = (
