@@ -88,9 +88,9 @@ class JsonFormatter(logging.Formatter):
 
 
 # The writer thread wakes this often rather than for each line: woken per line (a
-# futex wake, a thread switch, a write and a flush per request), it cost 20-40 µs a
-# request in process, against about 3 for the line itself (bench/inprocess.py at
-# --log-level info against warning: (f) 144 against 105 µs, (g) 235 against 202).
+# futex wake, a thread switch, a write and a flush per request), it cost 13-40 µs a
+# request in process, against about 3 for the line itself (bench/inprocess.py's (f)
+# at --log-level info: 113 µs against 100 with the access log stubbed out).
 WRITE_EVERY_SECONDS = 0.05
 # ... or as soon as this many lines wait, so a burst is written at once.
 WAKE_AT_LINES = 1000
