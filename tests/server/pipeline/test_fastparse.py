@@ -20,7 +20,7 @@ from hypothesis_graphql import queries
 
 from server.limits import LimitExceededError
 from server.pipeline.documents import parse_document
-from server.pipeline.fastparse import parse_fast
+from server.pipeline.fastparse import MAX_NESTING, parse_fast
 from tests.profiles import profile
 from tests.server.pipeline.test_validation import SCHEMA, documents, plausible_documents
 
@@ -166,6 +166,36 @@ def test_documents_near_the_limit_are_left_to_graphql_core() -> None:
     text = "{ a b c }"
     assert parse_fast(text, 5) is None  # exactly at the limit
     assert parse_fast(text, 6) is not None
+
+
+@pytest.mark.parametrize(
+    "nest",
+    [
+        lambda depth: "{ " + "a { " * (depth - 1) + "b" + " }" * depth,  # selection sets
+        # lists, objects: inside the operation's selection set, one level of the nesting
+        lambda depth: "{ a(x: " + "[" * (depth - 1) + "1" + "]" * (depth - 1) + ") }",
+        lambda depth: "{ a(x: " + "{k: " * (depth - 1) + "1" + "}" * (depth - 1) + ") }",
+        # selection sets and list values nested together
+        lambda depth: (
+            "{ "
+            + "a { " * (depth // 2 - 1)
+            + "b(x: "
+            + "[" * (depth - depth // 2)
+            + "1"
+            + "]" * (depth - depth // 2)
+            + ")"
+            + " }" * (depth // 2)
+        ),
+    ],
+)
+def test_nesting_past_the_bound_is_left_to_graphql_core(nest: Any) -> None:
+    """Up to ``MAX_NESTING`` the tree is built here (and is graphql-core's); past it the
+    document goes to graphql-core, whose tree the pipeline then gets all the same."""
+    assert assert_parsed_alike(nest(MAX_NESTING))
+    deep = nest(MAX_NESTING + 1)
+    assert parse_fast(deep, LIMIT) is None
+    assert not assert_parsed_alike(deep)
+    same_tree(parse_document(deep, LIMIT, 10**6).node, parse(Source(deep), max_tokens=LIMIT))
 
 
 # --- errors located alike ------------------------------------------------------------------
