@@ -356,7 +356,7 @@ class GraphQLEndpoint:
         accept = _first_header(scope, b"accept") or b""
         content_type = _first_header(scope, b"content-type") or b""
         raw = (request.method, payload, accept, content_type, version)
-        self.known.put(raw, _request_prepared(prepared, key, media_type))
+        self._remember_bytes(raw, prepared, key, media_type)
         if request.method == "POST":
             name = prepared.name
             known = KnownDocument(
@@ -485,7 +485,8 @@ class GraphQLEndpoint:
             key = response_key(known.text, operation_name, variables, scope, version)
             cached = None if fresh else self.cache.get(key)
             if cached is not None:
-                self._remember_bytes(payload, accept, content_type, version, known, prepared, key)
+                raw = ("POST", payload, accept, content_type, version)
+                self._remember_bytes(raw, prepared, key, media_type)
                 return known.operation, cached, ()
         result = await self.pipeline.execute(prepared)
         status = _status(result, media_type)
@@ -495,22 +496,28 @@ class GraphQLEndpoint:
         repeated = self.seen_variables.repeated(seen)
         answer, codes = self._completed(result, status, media_type, key if repeated else None)
         if repeated and not result.errors:
-            self._remember_bytes(payload, accept, content_type, version, known, prepared, key)
+            raw = ("POST", payload, accept, content_type, version)
+            self._remember_bytes(raw, prepared, key, media_type)
         return known.operation, answer, codes
 
     def _remember_bytes(
-        self,
-        payload: bytes,
-        accept: bytes,
-        content_type: bytes,
-        version: int,
-        known: KnownDocument,
-        prepared: Prepared,
-        key: str | None,
+        self, raw: RequestBytes, prepared: Prepared, key: str | None, media_type: str
     ) -> None:
-        """What ``_remember`` keeps of a POST, for one that took ``_known_document``."""
-        raw = ("POST", payload, accept, content_type, version)
-        self.known.put(raw, _request_prepared(prepared, key, known.media_type))
+        """Remember what request bytes were prepared into, to answer them again
+        (``known_answer``)."""
+        self.known.put(
+            raw,
+            KnownRequest(
+                key,
+                prepared.name,
+                operation_label(prepared.name),
+                media_type,
+                prepared.document.text,
+                prepared.request.operation_name,
+                prepared.variables,
+                prepared.cost,
+            ),
+        )
 
     def _validated(self, request: Request, answer: CachedResponse) -> Response:
         """A GET answer with its validators; 304 when the client already holds it."""
@@ -527,20 +534,6 @@ class GraphQLEndpoint:
         return Response(
             answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
         )
-
-
-def _request_prepared(prepared: Prepared, key: str | None, media_type: str) -> KnownRequest:
-    """What a request's bytes were prepared into, to answer them again (``known_answer``)."""
-    return KnownRequest(
-        key,
-        prepared.name,
-        operation_label(prepared.name),
-        media_type,
-        prepared.document.text,
-        prepared.request.operation_name,
-        prepared.variables,
-        prepared.cost,
-    )
 
 
 def _transport(reading: bool, events: bool) -> Transport:
