@@ -29,6 +29,36 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+class LeastRecentlyUsed(Generic[K, V]):
+    """A map of at most ``size`` entries, the least recently used dropped first; shared by
+    threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Sightings:
     """Keys seen once, remembered by hash (oldest first out): whether one has repeated.
 

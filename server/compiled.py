@@ -73,7 +73,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
 from server.arguments import argument_coercer, converter_of, uses_variables
-from server.caching import Sightings
+from server.caching import LeastRecentlyUsed, Sightings
 from server.cost import alias_free_text, spreads_fragments
 from server.executor import ExecutionTimeoutError
 
@@ -446,25 +446,18 @@ class CodeCache:
     """
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._codes: OrderedDict[str, CodeType] = OrderedDict()
+        self._codes: LeastRecentlyUsed[str, CodeType] = LeastRecentlyUsed(size)
         self._missed = Sightings(size)  # texts first-sight plans missed
-        self._lock = threading.Lock()
 
     def get(self, source: str, compile_missing: bool = True) -> CodeType:
         """The code of ``source``; ``NotCompiledError`` if it is new and not to be compiled."""
-        with self._lock:
-            code = self._codes.get(source)
-            if code is not None:
-                self._codes.move_to_end(source)
-                return code
+        code = self._codes.get(source)
+        if code is not None:
+            return code
         if not compile_missing:
             raise NotCompiledError(self._missed.repeated(source))
         code = compile(source, "<plan>", "exec")
-        with self._lock:
-            self._codes[source] = code
-            while len(self._codes) > self.size:
-                self._codes.popitem(last=False)
+        self._codes.put(source, code)
         return code
 
 

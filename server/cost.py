@@ -20,9 +20,7 @@ The estimate judges the operation that runs, as it runs:
 
 from __future__ import annotations
 
-import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +49,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from graph_data import ShowGraph
 from schema.fanout import list_bound, root_bound
+from server.caching import LeastRecentlyUsed
 
 SLICING_ARGUMENT = "first"
 PAGE_LISTS = frozenset({"nodes", "edges"})  # the lists of a connection that `first` sizes
@@ -192,7 +191,7 @@ def spreads_fragments(selection_set: SelectionSetNode | None) -> bool:
     return False
 
 
-class FieldCosts:
+class FieldCosts(LeastRecentlyUsed[tuple[Any, ...], int]):
     """The costs of fields whose text alone decides them, kept across documents.
 
     A field without variables, directives or fragment spreads below its name
@@ -204,28 +203,6 @@ class FieldCosts:
     alias took 13 µs to estimate, walking every field (``time.process_time``
     over 3,000 documents). The least recently used costs go first.
     """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._costs: OrderedDict[tuple[Any, ...], int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> int | None:
-        with self._lock:
-            found = self._costs.get(key)
-            if found is not None:
-                self._costs.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], cost: int) -> None:
-        with self._lock:
-            self._costs[key] = cost
-            while len(self._costs) > self.size:
-                self._costs.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._costs.clear()
 
 
 _FIELD_COSTS: weakref.WeakKeyDictionary[ShowGraph, FieldCosts] = weakref.WeakKeyDictionary()
