@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 import server.logs as logs_module
@@ -28,8 +30,10 @@ from server.logs import (
     valid_request_id,
 )
 from server.settings import Settings
+from tests.profiles import profile
 from tests.server.conftest import LiveServer
 
+TIME_PROFILE = profile("log-time", 300, 3000, [HealthCheck.too_slow])
 TOKEN = "alice-secret-token-0123456789"
 WRONG_TOKEN = "mallory-guess-9876543210"
 CREATE = (
@@ -399,3 +403,34 @@ def test_the_server_app_writes_its_access_lines_through_the_handler(
     [line] = [json.loads(text) for text in stream.getvalue().splitlines() if "access" in text]
     assert line["request_id"] == response.headers["x-request-id"]
     assert (line["operation"], line["status"], line["method"]) == ("Version", 200, "POST")
+
+
+def _formatter_time(now: float) -> str:
+    """The ``time`` JsonFormatter writes for a record made at ``now``."""
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+    record.created = now
+    return str(json.loads(JsonFormatter().format(record))["time"])
+
+
+@TIME_PROFILE
+@given(st.floats(min_value=0, max_value=2**33, allow_nan=False, allow_infinity=False))
+def test_the_fast_line_time_is_the_formatters(now: float) -> None:
+    """Per-second cache and per-line milliseconds: the formatter's time for any moment."""
+    assert logs_module._iso_time(now) == _formatter_time(now)
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        1_764_800_000.9999996,  # rounds up into the next second
+        1_764_800_000.9994999,  # stays in the millisecond below
+        1_764_800_000.0005,
+        1_764_800_000.0,
+        0.0,
+    ],
+)
+def test_the_fast_line_time_at_rounding_edges(now: float) -> None:
+    first = logs_module._iso_time(now)
+    assert first == _formatter_time(now)
+    assert logs_module._iso_time(now - 1.0) == _formatter_time(now - 1.0)  # the cache moves
+    assert logs_module._iso_time(now) == first
