@@ -479,24 +479,24 @@ class GraphQLEndpoint:
             return None
         operation_var.set(known.label)
         media_type = known.media_type
+        # Kept (the answer, the exact bytes) from their second sighting, as documents are:
+        # a client sending new variables each time would otherwise pay to keep each one.
+        # Until then no answer of theirs is cached here, so none is looked up (the key's
+        # digest and the lookup were 4 % of such a request).
+        raw = ("POST", payload, accept, content_type, version)
+        repeated = self.seen_variables.repeated(raw)
         key = None
-        if self.cache is not None and prepared.kind is OperationType.QUERY:
+        if repeated and self.cache is not None and prepared.kind is OperationType.QUERY:
             scope = f"public|{media_type}"
             key = response_key(known.text, operation_name, variables, scope, version)
             cached = None if fresh else self.cache.get(key)
             if cached is not None:
-                raw = ("POST", payload, accept, content_type, version)
                 self._remember_bytes(raw, prepared, key, media_type)
                 return known.operation, cached, ()
         result = await self.pipeline.execute(prepared)
         status = _status(result, media_type)
-        # Kept (the answer, the exact bytes) from their second sighting, as documents are:
-        # a client sending new variables each time would otherwise pay to keep each one.
-        seen = key if key is not None else (payload, accept, content_type, version)
-        repeated = self.seen_variables.repeated(seen)
-        answer, codes = self._completed(result, status, media_type, key if repeated else None)
+        answer, codes = self._completed(result, status, media_type, key)
         if repeated and not result.errors:
-            raw = ("POST", payload, accept, content_type, version)
             self._remember_bytes(raw, prepared, key, media_type)
         return known.operation, answer, codes
 
