@@ -8,7 +8,7 @@ so names compare the same way everywhere (case- and accent-insensitive, see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from graph_data.text import fold
@@ -64,14 +64,30 @@ def names_match(
     >>> names_match(["Tao"], in_=["tara", "darcy"])
     False
     """
-    folded = [fold(name) for name in names]
-    if eq is not None and fold(eq) not in folded:
-        return False
-    if contains is not None:
-        needle = fold(contains)
-        if not any(needle in name for name in folded):
+    return name_matcher(eq=eq, contains=contains, in_=in_)(names)
+
+
+def name_matcher(
+    *,
+    eq: str | None = None,
+    contains: str | None = None,
+    in_: Iterable[str] | None = None,
+) -> Callable[[Sequence[str]], bool]:
+    """``names_match`` with these conditions, folded once: a filter tests every node it
+    scans (45,000 characters for a ``contains`` at a million nodes) with the same ones."""
+    folded_eq = fold(eq) if eq is not None else None
+    needle = fold(contains) if contains is not None else None
+    wanted = frozenset(map(fold, in_)) if in_ is not None else None
+
+    def matches(names: Sequence[str]) -> bool:
+        folded = [fold(name) for name in names]
+        if folded_eq is not None and folded_eq not in folded:
             return False
-    return in_ is None or bool({fold(value) for value in in_}.intersection(folded))
+        if needle is not None and not any(needle in name for name in folded):
+            return False
+        return wanted is None or not wanted.isdisjoint(folded)
+
+    return matches
 
 
 def value_matches(

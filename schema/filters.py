@@ -19,7 +19,7 @@ import strawberry
 
 from graph_data import GraphNode, ShowGraph
 from graph_data.dates import PartialDate
-from graph_data.filters import names_match, node_names, value_matches
+from graph_data.filters import name_matcher, node_names, value_matches
 from graph_data.kinds import CastRole, NodeKind, Relation, SeasonStatus, SourceKind
 from graph_data.text import fold
 from schema.errors import UserError
@@ -39,9 +39,10 @@ class NameFilter:
         default=None, name="in", description="Equal to one of these names."
     )
 
-    def matches(self, names: Sequence[str]) -> bool:
-        """True when some name satisfies each condition given."""
-        return names_match(names, eq=self.eq, contains=self.contains, in_=self.in_)
+    def matcher(self) -> Callable[[Sequence[str]], bool]:
+        """Whether some name satisfies each condition given: one test for every node of a
+        request, its values folded once."""
+        return name_matcher(eq=self.eq, contains=self.contains, in_=self.in_)
 
 
 @strawberry.input(description="Conditions on a number; fields combine with AND.")
@@ -314,14 +315,12 @@ class ShowWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.name:
-            checks.append(_field(node_names, self.name.matches))
+            checks.append(_field(node_names, self.name.matcher()))
         if self.network:
-            network = self.network
-            checks.append(
-                lambda n: n.data.network is not None and network.matches([n.data.network])
-            )
+            network = self.network.matcher()
+            checks.append(lambda n: n.data.network is not None and network([n.data.network]))
         if self.genre:
-            checks.append(_field(lambda n: n.data.genres, self.genre.matches))
+            checks.append(_field(lambda n: n.data.genres, self.genre.matcher()))
         if self.season_count:
             checks.append(_field(lambda n: len(graph.seasons(n.key)), self.season_count.matches))
         if self.episode_count:
@@ -388,7 +387,7 @@ class EpisodeWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.title:
-            checks.append(_field(lambda n: [n.data.title or ""], self.title.matches))
+            checks.append(_field(lambda n: [n.data.title or ""], self.title.matcher()))
         if self.number:
             checks.append(_field(lambda n: n.data.number, self.number.matches))
         if self.release_date:
@@ -438,7 +437,7 @@ class CharacterWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.name:
-            checks.append(_field(node_names, self.name.matches))
+            checks.append(_field(node_names, self.name.matcher()))
         if self.show:
             show = self.show.predicate(graph)
             checks.append(lambda n: show(graph.character_show(n.key)))
@@ -486,7 +485,7 @@ class ActorWhere(Composable):
     def conditions(self, graph: ShowGraph) -> list[Predicate]:
         checks = _id(self)
         if self.name:
-            checks.append(_field(node_names, self.name.matches))
+            checks.append(_field(node_names, self.name.matcher()))
         if self.characters:
             character = self.characters.predicate(graph)
             checks.append(_some(lambda n: graph.out(n.key, Relation.PORTRAYS), character))
@@ -553,5 +552,5 @@ class SourceWhere(Composable):
         if self.kind:
             checks.append(_field(lambda n: n.data.kind, self.kind.matches))
         if self.title:
-            checks.append(_field(lambda n: [n.data.title], self.title.matches))
+            checks.append(_field(lambda n: [n.data.title], self.title.matcher()))
         return checks
