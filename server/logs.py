@@ -37,6 +37,7 @@ import secrets
 import threading
 import time
 import traceback
+import weakref
 from collections import deque
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -114,8 +115,8 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self._lines: deque[str] = deque()  # appends and pops are atomic: no lock to queue
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
-        self._writer_pid = 0
         self._write_lock = threading.Lock()
+        _HANDLERS.add(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -125,7 +126,7 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def put(self, line: str) -> None:
         """Queue one formatted line (no newline) for the writer thread."""
-        if self._writer_pid != os.getpid():  # none yet, or one left in the parent of a fork
+        if self._writer is None:
             self._start_writer()
         lines = self._lines
         lines.append(line)
@@ -134,13 +135,18 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def _start_writer(self) -> None:
         with self._write_lock:
-            if self._writer_pid == os.getpid():
+            if self._writer is not None:
                 return
-            self._lines = deque()  # a forked child does not write its parent's lines
-            self._wake = threading.Event()
             self._writer = threading.Thread(target=self._write_forever, daemon=True, name="logs")
-            self._writer_pid = os.getpid()
             self._writer.start()
+
+    def _forget_writer(self) -> None:
+        """In a forked child: no writer (threads do not survive a fork), a lock the parent's
+        writer cannot have held, and none of the parent's queued lines."""
+        self._writer = None
+        self._write_lock = threading.Lock()
+        self._lines = deque()
+        self._wake = threading.Event()
 
     def _write_forever(self) -> None:
         wake = self._wake
@@ -171,6 +177,19 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def close(self) -> None:
         self.flush()
         super().close()
+
+
+# Every lines handler, so a forked child starts over once, at the fork (``_forget_writer``),
+# rather than every line comparing ``os.getpid()`` (a system call, 0.18 µs a line).
+_HANDLERS: weakref.WeakSet[JsonLinesHandler] = weakref.WeakSet()
+
+
+def _forget_writers() -> None:
+    for handler in list(_HANDLERS):
+        handler._forget_writer()
+
+
+os.register_at_fork(after_in_child=_forget_writers)
 
 
 def log_config(level: str) -> dict[str, Any]:

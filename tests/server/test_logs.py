@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import signal
 import sys
 import threading
 import time
@@ -434,3 +436,30 @@ def test_the_fast_line_time_at_rounding_edges(now: float) -> None:
     assert first == _formatter_time(now)
     assert logs_module._iso_time(now - 1.0) == _formatter_time(now - 1.0)  # the cache moves
     assert logs_module._iso_time(now) == first
+
+
+def test_a_forked_child_writes_with_a_writer_of_its_own(tmp_path: Path) -> None:
+    """Threads do not survive a fork: the child's next line starts its own writer, with a
+    lock of its own (here the parent holds its lock across the fork, as its writer may),
+    and the child never writes what its parent had queued."""
+    path = tmp_path / "lines"
+    with path.open("w") as stream:
+        handler = JsonLinesHandler(stream)
+        handler.put("parent")  # starts the parent's writer
+        handler.flush()
+        with handler._write_lock:  # the parent's writer cannot write meanwhile
+            handler._lines.append("queued in the parent")
+            pid = os.fork()
+            if pid == 0:  # the child: report by exit status, never return into pytest
+                signal.alarm(10)  # a deadlock in the child ends it (and fails the test)
+                try:
+                    handler.put("child")
+                    alive = handler._writer is not None and handler._writer.is_alive()
+                    handler.flush()
+                    os._exit(0 if alive else 1)
+                finally:
+                    os._exit(2)
+            _, status = os.waitpid(pid, 0)
+            handler._lines.clear()
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert path.read_text().splitlines() == ["parent", "child"]
