@@ -39,7 +39,7 @@ from graph_data import ShowGraph
 from graph_data.kinds import NodeKind
 from schema.relay import encode_key
 from server.app import create_app, served_schema
-from server.compiled import Plan, UnsupportedError, compile_query
+from server.compiled import Plan, Run, UnsupportedError, compile_query
 from server.context import RequestContext
 from server.cost import actual_cost
 from server.executor import ExecutionTimeoutError
@@ -176,6 +176,42 @@ def test_a_plan_answers_the_same_bytes(
     result, planned = both_ways(graph, query, variables)
     assert result.errors is None, result.errors
     assert orjson.dumps(planned) == orjson.dumps(result.data)
+
+
+def test_resolvers_get_graphql_cores_info_for_their_field(
+    graph: ShowGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run's info holds its own variables and context and the field's own parts,
+    in graphql-core's fields, the second run as the first."""
+    seen: list[tuple[Any, Any]] = []
+    original = Run.info
+
+    def recording(run: Run, resolver: Any) -> Any:
+        info = original(run, resolver)
+        seen.append((run, info._raw_info))
+        return info
+
+    monkeypatch.setattr(Run, "info", recording)
+    plan = plan_of(
+        "query Q($n: String!) { actors(where: {name: {eq: $n}}) "
+        "{ nodes { name characters { name } } } }"
+    )
+    for name in ("Kit Connor", "Joe Locke"):  # each run its own variables
+        seen.clear()
+        run_plan(plan, graph, {"n": name})
+        assert {raw.field_name for _, raw in seen} == {"actors", "characters"}
+        for run, raw in seen:
+            assert raw.variable_values is run.variables
+            assert raw.variable_values.coerced == {"n": name}
+            assert raw.context is run.context
+            assert raw.field_nodes[0].name.value == raw.field_name == raw.path.key
+            assert raw.parent_type.fields[raw.field_name].type is raw.return_type
+            assert raw.path.typename == raw.parent_type.name
+            assert raw.schema is plan.graphql_schema
+            assert raw.operation is plan.operation
+            assert raw.fragments == plan.fragments
+            assert raw.root_value is None
+            assert raw.is_awaitable(raw) is False
 
 
 def test_where_graphql_core_reports_an_error_the_plan_steps_aside(graph: ShowGraph) -> None:
