@@ -21,7 +21,7 @@ from schema.filters import (
     SeasonWhere,
     ShowWhere,
     SourceWhere,
-    candidates,
+    matching,
 )
 from schema.history import ChangeConnection
 from schema.ordering import (
@@ -31,6 +31,7 @@ from schema.ordering import (
     SeasonOrder,
     ShowOrder,
     select,
+    sort,
 )
 from schema.relay import Node, resolve_id, shared_objects
 from schema.search import Neighborhood, PathStep, SearchHit
@@ -77,7 +78,7 @@ class Query:
         order_by: ShowOrder | None = None,
     ) -> Connection[Show]:
         graph = graph_of(info)
-        nodes = select(graph, candidates(graph, NodeKind.SHOW, where), where, order_by)
+        nodes = sort(graph, matching(graph, NodeKind.SHOW, where), order_by)
         return node_connection(nodes, first, after)
 
     @strawberry.field(description="Seasons of every show, by show and number.")
@@ -90,8 +91,8 @@ class Query:
         order_by: SeasonOrder | None = None,
     ) -> Connection[Season]:
         graph = graph_of(info)
-        found = candidates(graph, NodeKind.SEASON, where)
-        return node_connection(select(graph, found, where, order_by), first, after)
+        nodes = sort(graph, matching(graph, NodeKind.SEASON, where), order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Episodes of every show, in broadcast order.")
     def episodes(
@@ -103,8 +104,8 @@ class Query:
         order_by: EpisodeOrder | None = None,
     ) -> Connection[Episode]:
         graph = graph_of(info)
-        found = candidates(graph, NodeKind.EPISODE, where)
-        return node_connection(select(graph, found, where, order_by), first, after)
+        nodes = sort(graph, matching(graph, NodeKind.EPISODE, where), order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Actors, by name unless `orderBy` says otherwise.")
     def actors(
@@ -116,7 +117,7 @@ class Query:
         order_by: ActorOrder | None = None,
     ) -> ActorConnection:
         graph = graph_of(info)
-        nodes = select(graph, candidates(graph, NodeKind.ACTOR, where), where, order_by)
+        nodes = sort(graph, matching(graph, NodeKind.ACTOR, where), order_by)
         actor = shared_objects(graph, Actor)
         return actor_connection(
             nodes, _key, lambda c, n: ActorEdge(cursor=c, node=actor(n)), actor, first, after
@@ -134,8 +135,8 @@ class Query:
         order_by: CharacterOrder | None = None,
     ) -> Connection[Character]:
         graph = graph_of(info)
-        found = candidates(graph, NodeKind.CHARACTER, where)
-        return node_connection(select(graph, found, where, order_by), first, after)
+        nodes = sort(graph, matching(graph, NodeKind.CHARACTER, where), order_by)
+        return node_connection(nodes, first, after)
 
     @strawberry.field(description="Every source cited by the graph, by title.")
     def sources(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from graph_data import ShowGraph, load_graph
+from graph_data.filters import node_names
 from graph_data.generate import generate, shows_for_nodes, write_dataset
 from graph_data.kinds import NodeKind
 from schema import filters
@@ -310,3 +311,53 @@ def test_every_related_node_leads_to_every_node_it_matches(
         started = filters.candidates(graph, NodeKind(kind), where)
         assert len(started) < len(listing) or len(listing) <= 1, "no narrowing"
         assert [node for node in started if accepts(node)] == expected, related.key
+
+
+NAMED_LISTINGS = [("SHOW", "ShowWhere"), ("CHARACTER", "CharacterWhere"), ("ACTOR", "ActorWhere")]
+
+
+@pytest.mark.parametrize(("kind", "where_type"), NAMED_LISTINGS)
+def test_a_where_of_names_only_is_the_name_tables_answer(
+    generated: ShowGraph, kind: str, where_type: str
+) -> None:
+    """``name: {eq}`` or ``{in}`` alone is answered from the name table, untested: the nodes
+    testing every node keeps, in the same order (names, full names and aliases, re-cased,
+    and names nobody has)."""
+    graph, node_kind = generated, NodeKind(kind)
+    where_class = getattr(filters, where_type)
+    listing = graph.nodes_of(node_kind)
+    names = [name for node in listing[:12] for name in node_names(node)]
+    names += [name.upper() for name in names[:4]] + ["nobody at all", ""]
+    conditions: list[dict[str, Any]] = [{"eq": name} for name in names]
+    conditions += [{"in_": names[i : i + 3]} for i in range(0, len(names), 3)] + [{"in_": []}]
+    for condition in conditions:
+        where = where_class(name=filters.NameFilter(**condition))
+        assert filters._names_only(node_kind, where) is not None, "the name table answers"
+        accepts = where.predicate(graph)
+        expected = [node for node in listing if accepts(node)]
+        assert list(filters.matching(graph, node_kind, where)) == expected, condition
+
+
+@pytest.mark.parametrize(("kind", "where_type"), NAMED_LISTINGS)
+def test_a_where_saying_more_than_names_tests_the_nodes(
+    generated: ShowGraph, kind: str, where_type: str
+) -> None:
+    """Another field, ``contains``, or ``eq`` with ``in``: every condition is tested."""
+    graph, node_kind = generated, NodeKind(kind)
+    where_class = getattr(filters, where_type)
+    listing = graph.nodes_of(node_kind)
+    first, second = listing[0], listing[1]
+    name = filters.NameFilter
+    wheres = [
+        where_class(name=name(eq=first.label), id=filters.IDFilter(eq=encode_key(second.key))),
+        where_class(name=name(eq=first.label), and_=[where_class(name=name(eq=second.label))]),
+        where_class(name=name(eq=first.label), not_=where_class(name=name(eq=first.label))),
+        where_class(name=name(eq=first.label, contains="zzz")),
+        where_class(name=name(eq=first.label, in_=[second.label])),
+    ]
+    for where in wheres:
+        assert filters._names_only(node_kind, where) is None
+        accepts = where.predicate(graph)
+        assert list(filters.matching(graph, node_kind, where)) == [
+            node for node in listing if accepts(node)
+        ]
