@@ -581,7 +581,7 @@ class Plan:
         self.converter = converter_of(schema)
         self.shared = shared_fields_of(schema)
         self.has_variables = bool(operation.variable_definitions)
-        self.seconds = math.inf  # CPU time the last run took; unknown until one ran
+        self.seconds = math.inf  # how long the last run took; unknown until one ran
         root = self.graphql_schema.query_type
         if operation.operation is not OperationType.QUERY or root is None:
             raise UnsupportedError("only queries are compiled")
