@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 
 from graph_data.reading import (
     QUOTE_LIMIT,
     JsonLines,
     ReadError,
+    _read_json_exactly,
     field_line,
     item_line,
     line_of,
@@ -20,6 +25,9 @@ from graph_data.reading import (
     read_yaml,
     short,
 )
+from tests.profiles import profile
+
+PROFILE = profile("reading", 1500, 20000, [HealthCheck.too_slow])
 
 # Nine levels of nine aliases: 9**9 (387 million) strings once expanded, from 400 bytes.
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
@@ -135,3 +143,97 @@ def test_files_that_cannot_be_read(tmp_path: Path) -> None:
     latin.write_bytes(b"name: Ren\xe9e\n")
     with pytest.raises(ReadError, match="not UTF-8"):
         read_data(latin)
+
+
+# --- JSON texts as people and tools write them, and as they get them wrong ----------------
+
+# A few keys, so that a key is often given twice, also spelt with an escape ("\u0061" is "a").
+_KEYS = st.sampled_from(['"a"', '"b"', '"\\u0061"', '""', '"id"', '"\\u00e9"', '"é"'])
+_SPACE = st.sampled_from(["", "", "", " ", "\n", "\t", "\r\n", "  "])
+_CHARACTERS = st.one_of(
+    st.text(st.characters(blacklist_characters='"\\', blacklist_categories=["Cs"]), max_size=4),
+    st.sampled_from(
+        [
+            *(f"\\{c}" for c in '"\\/bfnrt'),
+            "\\u0000",
+            "\\u001f",
+            "\\u0041",
+            "\\uD83D\\uDE00",  # a pair: one character
+            "\\ud800",  # lone surrogates: read by the standard library only
+            "\\udc00x",
+            "\\ud800\\u0041",
+            "\\u12",  # cut short
+            "\\x",  # no such escape
+            "\t",  # a raw control character: refused by both
+            "\x7f",
+            "\u2028",
+        ]
+    ),
+)
+_STRINGS = st.lists(_CHARACTERS, max_size=4).map(lambda parts: '"' + "".join(parts) + '"')
+_NUMBERS = st.one_of(
+    st.from_regex(r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,20})?([eE][-+]?[0-9]{1,4})?", fullmatch=True),
+    st.sampled_from(["-0", "-0.0", "1e400", "-1e400", "1e-400", "123456789012345678901234567"]),
+    st.floats(allow_nan=False).map(repr).filter(lambda text: text not in ("inf", "-inf")),
+)
+_WORDS = st.sampled_from(["true", "false", "null", "NaN", "Infinity", "-Infinity"])
+
+
+def _json_texts() -> st.SearchStrategy[str]:
+    def containers(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        member = st.tuples(_SPACE, _KEYS, _SPACE, inner).map(lambda m: f"{m[0]}{m[1]}{m[2]}:{m[3]}")
+        return st.one_of(
+            st.lists(member, max_size=4).map(lambda members: "{" + ",".join(members) + "}"),
+            st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]"),
+        )
+
+    value = st.recursive(st.one_of(_STRINGS, _NUMBERS, _WORDS), containers, max_leaves=12)
+    spaced = st.tuples(_SPACE, value, _SPACE).map("".join)
+    deep = st.integers(150, 400).map(lambda depth: "[" * depth + "]" * depth)
+    # A byte order mark, a form feed (not JSON's space), a trailing comma, a stray brace,
+    # numbers and words that are not JSON's.
+    damage = st.sampled_from(
+        ["\ufeff", "\x0c", ",", "}", "x", "01", "1.", ".5", "+1", "-", "0x10", "nul", "True"]
+    )
+    damaged = st.tuples(spaced, damage, st.integers(0, 200)).map(
+        lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]
+    )
+    return st.one_of(spaced, spaced, spaced, damaged, deep)
+
+
+def _outcome(read: Any, text: str) -> tuple[Any, ...]:
+    try:
+        return ("read", _exact(read(text)))
+    except ReadError as error:
+        return ("refused", str(error), error.line)
+
+
+def _exact(value: Any) -> Any:
+    """``value`` with its types spelt out, so 1, 1.0 and True differ, and NaN equals NaN."""
+    if isinstance(value, dict):
+        return ("dict", [(key, _exact(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("list", [_exact(item) for item in value])
+    if isinstance(value, float):
+        return ("float", "nan" if math.isnan(value) else value.hex())
+    return (type(value).__name__, value)
+
+
+@PROFILE
+@given(_json_texts())
+def test_json_is_read_as_the_standard_library_reads_it(text: str) -> None:
+    """jiter's fast path never changes what a text reads as, nor the error it gets."""
+    assert _outcome(read_json, text) == _outcome(_read_json_exactly, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "\\u0061": 2}',  # the same key, spelt two ways
+        '"\\ud800"',  # a lone surrogate, which jiter refuses
+        "[" * 300 + "]" * 300,  # deeper than jiter reads
+        '{"id": "\\u00e9", "n": 12345678901234567890123, "x": -0.0, "y": 1e400}',
+    ],
+)
+def test_texts_jiter_refuses_or_reads_differently_read_as_before(text: str) -> None:
+    assert _outcome(read_json, text) == _outcome(_read_json_exactly, text)
