@@ -669,15 +669,16 @@ class _Checker:
     def _portrayals(self) -> Iterator[Problem]:
         taken: set[tuple[str, str]] = set()
         for link in self.dataset.links["portrayals"]:
-            origin = self.origin(link)
+            # ``origin`` only for a problem: the first call indexes every record (a second
+            # at a million nodes).
             show = link.show or self._show_of_character(link.character)
             if (link.actor, link.character) in taken:
-                yield origin.problem("character", integrity.duplicate_portrayal())
+                yield self.origin(link).problem("character", integrity.duplicate_portrayal())
             taken.add((link.actor, link.character))
             for number, episode_id in enumerate(link.episodes or ()):
                 in_show = self._show_of_episode(episode_id)
                 if in_show is not None and show is not None and in_show != show:
-                    yield origin.problem(
+                    yield self.origin(link).problem(
                         f"episodes.{number}",
                         integrity.outside_show(NodeKind.EPISODE, episode_id, in_show, show),
                     )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from graph_data import BUILTIN_DATASET, DatasetError, Problem, check_dataset, load_dataset
+from graph_data import BUILTIN_DATASET, DatasetError, Problem, check_dataset, load_dataset, loader
 from graph_data.kinds import NodeKind
 from graph_data.loader import BUILTIN_DATASETS
 
@@ -399,3 +399,16 @@ def test_text_no_store_can_keep_is_refused_as_in_an_edit(tmp_path: Path) -> None
     problem = only(problems_for(tmp_path, data))
     assert (problem.record, problem.field) == ("actors[0] (id 'kit-connor')", "name")
     assert "NUL character" in problem.message
+
+
+def test_a_valid_dataset_never_asks_where_a_record_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a record was is found only for a problem: the first ask indexes every record
+    (a second at a million nodes), so a valid load must not ask for any."""
+
+    def never(self: Any, record: Any) -> None:
+        raise AssertionError(f"asked where {record!r} was, though nothing is wrong")
+
+    monkeypatch.setattr(loader._Checker, "origin", never)
+    dataset, problems = check_dataset(BUILTIN_DATASETS)
+    assert problems == []
+    assert dataset.links["portrayals"], "the built-in dataset has portrayals to check"
