@@ -417,6 +417,10 @@ def _suggest(value: str, choices: set[str] | list[str]) -> str:
 # --- all files together -----------------------------------------------------------------------
 
 
+# The kinds whose records the cross-record checks look up by id (``_Checker.valid``).
+_LOOKED_UP = frozenset({NodeKind.SHOW, NodeKind.SEASON, NodeKind.EPISODE, NodeKind.CHARACTER})
+
+
 @dataclass
 class _Checker:
     """Validates each record as its file is added, then checks the records together."""
@@ -428,7 +432,8 @@ class _Checker:
     ids_seen: dict[NodeKind, dict[str, tuple[_File, str, int]]] = field(default_factory=dict)
     # id(record) -> where it was, as an _Origin or its plain tuple
     origins: dict[int, tuple[_File, str, int]] = field(default_factory=dict)
-    valid: dict[NodeKind, dict[str, Any]] = field(default_factory=dict)  # by id, once all are in
+    # The valid records of the kinds in _LOOKED_UP, by id, once all are in.
+    valid: dict[NodeKind, dict[str, Any]] = field(default_factory=dict)
     # Sections validated in one call, whose records are not in ``origins`` yet (see ``origin``).
     spans: list[tuple[_File, str, list[Any]]] = field(default_factory=list)
     # The ids of each such section, in order (file name, section) -> ids.
@@ -543,9 +548,12 @@ class _Checker:
         return _Origin(*found)
 
     def run(self) -> list[Problem]:
+        # Only the kinds the checks look up: the scenes' table alone would be most of a
+        # million entries, made for nothing.
         self.valid = {
             kind: dict(zip(map(_ID, records), records, strict=True))
             for kind, records in self.dataset.nodes.items()
+            if kind in _LOOKED_UP
         }
         found: list[Problem] = []
         sections = (*self.dataset.nodes.values(), *self.dataset.links.values())
