@@ -16,11 +16,10 @@ silently win, and forgets where each value was written. Here:
   in JSON alike.
 - Every mapping and list read remembers its line (``line_of``), and the line of
   each of its keys or items (``lines_of``), so a problem found later in a
-  record can name ``file:line``. JSON, read without positions for speed,
-  finds those lines with a second, position-keeping pass only when a problem
-  needs one (``JsonLines``).
-- JSON is read by jiter, and by the standard library where jiter refuses a
-  text (``read_json``), which words the problem.
+  record can name ``file:line``. JSON is read without positions for speed (by
+  jiter; by the standard library where jiter refuses a text, to word the
+  problem: ``read_json``) and finds those lines with a second,
+  position-keeping pass only when a problem needs one (``JsonLines``).
 
 ``short(value)`` is how every error quotes a value from a file: cut to a short
 prefix, so a huge value never floods the output.
